@@ -1,0 +1,50 @@
+# One command each, on a fresh machine: every target sets up .venv itself (quick when already set up).
+SHELL := /bin/bash
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+# 2 cores, notebooks run in parallel: one thread per worker, and a quiet TensorFlow
+export OMP_NUM_THREADS := 1
+export MKL_NUM_THREADS := 1
+export TF_NUM_INTRAOP_THREADS := 1
+export TF_NUM_INTEROP_THREADS := 1
+export TF_CPP_MIN_LOG_LEVEL := 2
+export TF_ENABLE_ONEDNN_OPTS := 0
+export PIP_DISABLE_PIP_VERSION_CHECK := 1
+
+.PHONY: install test test-slow demo bench docs docs-check sync-check clean
+
+install: $(STAMP)
+
+# torch first (the CPU wheel on the machine), then everything else constrained to it
+$(STAMP): settings.ini setup.py constraints.txt
+	test -x $(BIN)/python || python3 -m venv $(VENV)
+	$(BIN)/python -m pip install -q torch==2.13.0 2>&1 | grep -v "WARNING: Location" || true
+	$(BIN)/python -m pip install -q -c constraints.txt -e ".[dev]" 2>&1 | grep -v "WARNING: Location" || true
+	$(BIN)/python -c "import torch, tensorflow, nbdev, pkm_memory; assert torch.__version__.startswith('2.13.0'), torch.__version__"
+	touch $(STAMP)
+
+sync-check: $(STAMP)
+	PATH=$(abspath $(BIN)):$$PATH bash tools/check_sync.sh
+
+test: sync-check
+	$(BIN)/nbdev_test --n_workers 2 --timing
+
+test-slow: $(STAMP)
+	$(BIN)/nbdev_test --n_workers 2 --flags slow --timing
+
+demo: $(STAMP)
+	OMP_NUM_THREADS=2 TF_NUM_INTRAOP_THREADS=2 $(BIN)/pkm_memory_demo
+
+bench: $(STAMP)
+	OMP_NUM_THREADS=2 TF_NUM_INTRAOP_THREADS=2 $(BIN)/pkm_memory_bench --json bench_out/bench.json
+
+docs: $(STAMP)
+	PATH=$(abspath $(BIN)):$$PATH $(BIN)/python tools/docs.py
+
+docs-check: docs
+	command -v chromium >/dev/null || (apt-get update -qq && apt-get install -y -qq chromium >/dev/null)
+	$(BIN)/python tools/docs_check.py
+
+clean:
+	rm -rf _docs _proc _docs_check bench_out demo_out
