@@ -8,6 +8,7 @@ state() { git status --porcelain --untracked-files=all; git diff | sha1sum; }
 before=$(state)
 nbdev_clean
 nbdev_export
+python tools/readme.py
 after=$(state)
 if [ "$before" != "$after" ]; then
   echo "ERROR: nbdev_clean / nbdev_export changed files: notebooks and library are out of sync, or a notebook is not clean."
