@@ -10,7 +10,7 @@ Text format: a line `# %%` starts a code cell, a line `# %% [md]` starts a markd
 follow verbatim. Blank lines around a cell are trimmed. Markdown written jupytext-style (nearly every line
 commented with `# `) is detected per file and un-commented.
 """
-import argparse, json, os, sys, re
+import argparse, hashlib, json, os, sys, re
 from pathlib import Path
 
 
@@ -24,11 +24,14 @@ def _uncomment(lines):
     return [l[2:] if l.startswith('# ') else '' if l == '#' else l for l in lines]
 
 
-def _cell(kind, lines):
+def _cell(kind, lines, i):
+    "A cell whose id is a hash of its position and text, so conversions (and nbdev_export's markers) repeat."
     src = '\n'.join(lines).strip('\n')
+    cid = hashlib.sha1(f'{i}:{kind}:{src}'.encode()).hexdigest()[:8]
     if kind == 'code':
-        return {'cell_type': 'code', 'execution_count': None, 'metadata': {}, 'outputs': [], 'source': src}
-    return {'cell_type': 'markdown', 'metadata': {}, 'source': src}
+        return {'cell_type': 'code', 'execution_count': None, 'id': cid, 'metadata': {}, 'outputs': [],
+                'source': src}
+    return {'cell_type': 'markdown', 'id': cid, 'metadata': {}, 'source': src}
 
 
 def to_nb(src, dest):
@@ -44,7 +47,7 @@ def to_nb(src, dest):
             buf.append(line)
     if kind is not None: parts.append((kind, buf))
     commented = _commented([l for k, b in parts if k == 'markdown' for l in b])
-    cells = [_cell(k, _uncomment(b) if k == 'markdown' and commented else b) for k, b in parts]
+    cells = [_cell(k, _uncomment(b) if k == 'markdown' and commented else b, i) for i, (k, b) in enumerate(parts)]
     nb = {'cells': cells, 'metadata': {'kernelspec': {'display_name': 'python3', 'language': 'python',
                                                       'name': 'python3'}},
           'nbformat': 4, 'nbformat_minor': 5}
