@@ -6,7 +6,7 @@
 __all__ = ['PRESETS', 'RecallTask', 'RecallModel', 'memory_macs', 'matched_hidden', 'memory_ffn', 'dense_ffn', 'memory_usage',
            'accuracy', 'train', 'build_models', 'compare', 'plot_comparison']
 
-# %% ../nbs/40_associative_recall.ipynb #ab24ffcb
+# %% ../nbs/40_associative_recall.ipynb #6b07ccb4
 import math
 import time
 import torch
@@ -15,7 +15,7 @@ import torch.nn.functional as F
 from tqdm import tqdm
 from .torch_memory_layer import HashingMemory, param_groups, MemoryOptimizer
 
-# %% ../nbs/40_associative_recall.ipynb #c6599e1f
+# %% ../nbs/40_associative_recall.ipynb #25ff8ab6
 class RecallTask:
     "A fixed random dictionary from token pairs to labels, served as sequences with distractor tokens."
     def __init__(self,
@@ -44,7 +44,7 @@ class RecallTask:
         tokens[:, 0], tokens[:, 1] = keys // self.n_tokens, keys % self.n_tokens
         return tokens, self.table[tokens[:, 0], tokens[:, 1]]
 
-# %% ../nbs/40_associative_recall.ipynb #520187a9
+# %% ../nbs/40_associative_recall.ipynb #be2c9955
 class RecallModel(nn.Module):
     "Embedding -> position mixer -> residual block with a pluggable FFN -> classifier."
     def __init__(self,
@@ -83,7 +83,7 @@ def dense_ffn(dim, hidden):
     "A dense `dim -> hidden -> dim` GELU FFN."
     return nn.Sequential(nn.Linear(dim, hidden), nn.GELU(), nn.Linear(hidden, dim))
 
-# %% ../nbs/40_associative_recall.ipynb #076ae34b
+# %% ../nbs/40_associative_recall.ipynb #725aa991
 def memory_usage(model:nn.Module, tokens:torch.Tensor)->list:
     "Usage statistics of every `HashingMemory` in `model` over one evaluation pass of `tokens`."
     mems = [m for m in model.modules() if isinstance(m, HashingMemory)]
@@ -143,7 +143,7 @@ def train(model:nn.Module, # a `RecallModel` (or any tokens -> logits model)
     return dict(name=name, history=history, accuracy=history[-1]['accuracy'], usage=usage, steps=history[-1]['step'],
                 params=sum(p.numel() for p in model.parameters()), seconds=time.perf_counter() - start)
 
-# %% ../nbs/40_associative_recall.ipynb #3ad3b9d2
+# %% ../nbs/40_associative_recall.ipynb #447b35f0
 PRESETS = dict(
     tiny=dict(n_tokens=8, n_classes=4, seq_len=4, dim=16, k_dim=8, n_keys=8, heads=2, knn=4, steps=60,
               batch_size=64, eval_every=20),
@@ -192,12 +192,13 @@ def plot_comparison(results:dict, # as returned by `compare`
     "Learning curves (accuracy over all keys, training loss) of the memory and dense models."
     import matplotlib.pyplot as plt
     fig, (a1, a2) = plt.subplots(1, 2, figsize=(9, 3.2))
-    for key in ('memory', 'dense', 'dense_same_time'):
+    # the same-time dense run repeats the dense run's first steps exactly: dashed, drawn underneath
+    for key, color, ls in (('memory', 'C0', '-'), ('dense_same_time', 'C2', '--'), ('dense', 'C1', '-')):
         if key not in results: continue
         r = results[key]; steps = [h['step'] for h in r['history']]
         label = f"{r['name']} ({r['params']:,} params)"
-        a1.plot(steps, [h['accuracy'] for h in r['history']], label=label)
-        a2.plot(steps, [h['loss'] for h in r['history']], label=label)
+        a1.plot(steps, [h['accuracy'] for h in r['history']], color=color, ls=ls, label=label)
+        a2.plot(steps, [h['loss'] for h in r['history']], color=color, ls=ls, label=label)
     a1.set(xlabel='step', ylabel='accuracy over all keys', ylim=(0, 1.02)); a1.legend(fontsize=8)
     a2.set(xlabel='step', ylabel='training loss (smoothed)', yscale='log')
     fig.tight_layout()

@@ -5,7 +5,7 @@
 # %% auto #0
 __all__ = ['init_product_keys', 'weighted_bag_sum', 'QueryBatchNorm', 'HashingMemory', 'call', 'get_indices']
 
-# %% ../nbs/20_tf_memory_layer.ipynb #c4e1bc4f
+# %% ../nbs/20_tf_memory_layer.ipynb #b186a4bc
 import json
 import os
 import re
@@ -16,13 +16,13 @@ import numpy as np
 import tensorflow as tf
 import keras
 
-# %% ../nbs/20_tf_memory_layer.ipynb #9dba5d85
+# %% ../nbs/20_tf_memory_layer.ipynb #03cfa59f
 try:  # tells whether a graph is being traced for XLA; internal to TensorFlow, hence the fallback
     from tensorflow.python.ops.control_flow_util import GraphOrParentsInXlaContext as _graph_in_xla
 except ImportError:  # pragma: no cover
     _graph_in_xla = None
 
-# %% ../nbs/20_tf_memory_layer.ipynb #bed372c1
+# %% ../nbs/20_tf_memory_layer.ipynb #226d6c49
 def init_product_keys(heads:int, # number of heads
                       n_keys:int, # sub-keys per half
                       k_dim:int, # full key size (even)
@@ -34,7 +34,7 @@ def init_product_keys(heads:int, # number of heads
             for h in range(heads) for j in range(2)]
     return np.stack(sets).reshape(heads, 2, n_keys, half).astype(np.float32)
 
-# %% ../nbs/20_tf_memory_layer.ipynb #fb29ce23
+# %% ../nbs/20_tf_memory_layer.ipynb #07c3744b
 def _in_xla_context():
     "True while tracing a function that XLA compiles (`jit_compile=True`)."
     if tf.executing_eagerly() or _graph_in_xla is None: return False
@@ -50,29 +50,45 @@ def _bag_gather_einsum(values, indices, weights):
     rows = tf.cast(tf.gather(values, indices), weights.dtype)  # (N, J, dim)
     return tf.einsum('nj,njd->nd', weights, rows)
 
+_BAG_CHUNK_BYTES = 8 << 20  # gathered rows per step of the loops below: small enough to stay out of the page-fault path
+
+def _map_token_chunks(fn, n, chunk, dtype, width):
+    "`concat([fn(lo, hi) for lo, hi in token chunks])`, each a (hi - lo, width) tensor, as a `tf.while_loop`."
+    n_chunks = tf.maximum((n + chunk - 1) // chunk, 1)  # one empty chunk for no tokens
+    parts = tf.TensorArray(dtype, size=n_chunks, element_shape=tf.TensorShape([None, width]), infer_shape=False)
+    def body(i, parts):
+        lo = i * chunk
+        return i + 1, parts.write(i, fn(lo, tf.minimum(lo + chunk, n)))
+    _, parts = tf.while_loop(lambda i, _: i < n_chunks, body, [tf.constant(0), parts], parallel_iterations=1)
+    return parts.concat()
+
 def _bag_from_variable(variable, indices, weights):
-    "Weighted bag over a tf.Variable whose backward re-gathers the rows instead of keeping them."
-    dim = variable.shape[-1]
-    dense_shape = tf.constant(variable.shape.as_list(), tf.int32)
+    "Weighted bag over a tf.Variable, a few tokens at a time, whose backward re-gathers the rows it needs."
+    dim, picks = variable.shape[-1], indices.shape[-1]
+    chunk = max(1, _BAG_CHUNK_BYTES // ((picks or 128) * dim * variable.dtype.size))  # tokens per step
     tf.gather(variable, indices[:0])  # a zero-row read: tells any active GradientTape the variable is used
 
     @tf.custom_gradient
     def bag(weights, handle):
-        rows = tf.raw_ops.ResourceGather(resource=handle, indices=indices, dtype=variable.dtype)  # (N, J, dim)
-        out = tf.matmul(weights[:, None, :], tf.cast(rows, weights.dtype))[:, 0]  # (N, dim)
+        n = tf.shape(indices)[0]
+        def read(lo, hi):  # (hi - lo, dim)
+            rows = tf.raw_ops.ResourceGather(resource=handle, indices=indices[lo:hi], dtype=variable.dtype)
+            return tf.matmul(weights[lo:hi, None, :], tf.cast(rows, weights.dtype))[:, 0]
+        out = _map_token_chunks(read, n, chunk, weights.dtype, dim)  # (N, dim)
         def grad(g):  # g: (N, dim)
+            def weight_grad(lo, hi):  # (hi - lo, picks): each picked row dotted with the output gradient
+                rows = tf.raw_ops.ResourceGather(resource=variable.handle, indices=indices[lo:hi], dtype=variable.dtype)
+                return tf.matmul(tf.cast(rows, g.dtype), g[lo:hi, :, None])[..., 0]
             with tf.control_dependencies([g]):  # gather again only when the backward pass gets here
-                rows = tf.raw_ops.ResourceGather(resource=variable.handle, indices=indices, dtype=variable.dtype)
-            g_weights = tf.matmul(tf.cast(rows, g.dtype), g[:, :, None])[..., 0]  # (N, J)
-            del rows
-            with tf.control_dependencies([g_weights]):  # the row gradients only once the rows are freed
-                g_rows = tf.reshape(weights[:, :, None] * g[:, None, :], [-1, dim])  # (N*J, dim)
+                g_weights = _map_token_chunks(weight_grad, tf.shape(g)[0], chunk, g.dtype, picks)  # (N, picks)
+            g_rows = tf.reshape(weights[:, :, None] * g[:, None, :], [-1, dim])  # (N*picks, dim)
+            dense_shape = tf.constant(variable.shape.as_list(), tf.int32)  # made here: a backward-graph tensor
             g_values = tf.IndexedSlices(tf.cast(g_rows, variable.dtype), tf.reshape(indices, [-1]), dense_shape)
             return g_weights, g_values
         return out, grad
     return bag(weights, variable.handle)
 
-# %% ../nbs/20_tf_memory_layer.ipynb #7b8c22f2
+# %% ../nbs/20_tf_memory_layer.ipynb #3860d193
 def weighted_bag_sum(values, # (n_rows, dim) table: a tf.Variable, a Keras variable or a tensor
                      indices, # (N, J) int32/int64 rows to read
                      weights, # (N, J) float weight of each row read
@@ -82,7 +98,7 @@ def weighted_bag_sum(values, # (n_rows, dim) table: a tf.Variable, a Keras varia
     if variable is None or _in_xla_context(): return _bag_gather_einsum(values, indices, weights)
     return _bag_from_variable(variable, indices, weights)
 
-# %% ../nbs/20_tf_memory_layer.ipynb #24420e3a
+# %% ../nbs/20_tf_memory_layer.ipynb #631ea694
 def _bag_einsum_reduce(values, indices, weights):
     "Gather, broadcast multiply, reduce_sum: the seed's alternative."
     return tf.reduce_sum(weights[..., None] * tf.gather(values, indices), axis=1)
@@ -134,7 +150,7 @@ _BAG_VARIANTS = {
     'weighted_bag_sum (kept)': weighted_bag_sum,
 }
 
-# %% ../nbs/20_tf_memory_layer.ipynb #26c8c52e
+# %% ../nbs/20_tf_memory_layer.ipynb #e72bb982
 def _memory_mib():
     "(current RSS, RSS high-water mark) of this process in MiB (Linux)."
     status = open('/proc/self/status').read()
@@ -199,7 +215,7 @@ def _run_isolated(fn_name, *args, threads=1, timeout=600):
     if not lines: raise RuntimeError(f"{fn_name}{args} failed:\n{p.stderr[-2000:]}")
     return json.loads(lines[-1][7:])
 
-# %% ../nbs/20_tf_memory_layer.ipynb #54db710a
+# %% ../nbs/20_tf_memory_layer.ipynb #8e934141
 def _check_rows_for_stats(count, n_static, mask_given):
     "Refuse batch statistics over fewer than 2 rows; returns assertion ops to depend on (graph mode) or []."
     msg = "QueryBatchNorm in training mode needs at least 2 real (unmasked) rows to compute batch statistics"
@@ -212,7 +228,7 @@ def _check_rows_for_stats(count, n_static, mask_given):
     if _in_xla_context(): return []  # XLA compiles assertions away
     return [tf.debugging.assert_greater_equal(count, tf.constant(2., count.dtype), message=msg)]
 
-# %% ../nbs/20_tf_memory_layer.ipynb #78a467fe
+# %% ../nbs/20_tf_memory_layer.ipynb #cdcaa241
 @keras.saving.register_keras_serializable(package="pkm_memory")
 class QueryBatchNorm(keras.layers.Layer):
     "Batch normalisation over `(N, C)` rows with torch's `BatchNorm1d` semantics and an optional padding mask."
@@ -274,7 +290,7 @@ class QueryBatchNorm(keras.layers.Layer):
 
     def get_config(self): return {**super().get_config(), 'momentum': self.momentum, 'epsilon': self.epsilon}
 
-# %% ../nbs/20_tf_memory_layer.ipynb #bdf69154
+# %% ../nbs/20_tf_memory_layer.ipynb #d211f5dd
 def _check_positive_int(name, v):
     if isinstance(v, bool) or not isinstance(v, (int, np.integer)) or v < 1:
         raise ValueError(f"{name} must be a positive integer, got {v!r}")
@@ -293,7 +309,7 @@ def _candidate_ranks(knn):
     pairs = [(a, b) for a in range(knn) for b in range(knn) if (a + 1) * (b + 1) <= knn]
     return np.array([a for a, _ in pairs], np.int32), np.array([b for _, b in pairs], np.int32)
 
-# %% ../nbs/20_tf_memory_layer.ipynb #1b322c6a
+# %% ../nbs/20_tf_memory_layer.ipynb #2de0f421
 @keras.saving.register_keras_serializable(package="pkm_memory")
 class HashingMemory(keras.layers.Layer):
     "Product-key memory (Lample et al. 2019): `(..., input_dim)` -> `(..., output_dim)`, weights built on first call."
@@ -358,7 +374,7 @@ class HashingMemory(keras.layers.Layer):
             'output_dim', 'input_dim', 'k_dim', 'n_keys', 'heads', 'knn', 'query_batchnorm', 'input_dropout',
             'query_dropout', 'value_dropout', 'seed', 'check_finite')}}
 
-# %% ../nbs/20_tf_memory_layer.ipynb #e1a7fb88
+# %% ../nbs/20_tf_memory_layer.ipynb #32d113b1
 def _check_input(self:HashingMemory, x, mask):
     "Clear errors for inputs the layer cannot read; runs before any state changes."
     if not x.dtype.is_floating: raise TypeError(f"HashingMemory input must be floating point, got {x.dtype.name}")
@@ -403,7 +419,7 @@ def _read(self:HashingMemory, x, training, mask):
 
 HashingMemory._check_input, HashingMemory._query, HashingMemory._top_k, HashingMemory._read = _check_input, _query, _top_k, _read
 
-# %% ../nbs/20_tf_memory_layer.ipynb #24d484d6
+# %% ../nbs/20_tf_memory_layer.ipynb #77f6feb8
 def call(self:HashingMemory,
          x, # (..., input_dim)
          training=None, # dropout and batch statistics when true
@@ -432,7 +448,7 @@ def get_indices(self:HashingMemory,
 
 HashingMemory.call, HashingMemory.get_indices = call, get_indices
 
-# %% ../nbs/20_tf_memory_layer.ipynb #292804ef
+# %% ../nbs/20_tf_memory_layer.ipynb #82424c2c
 def _measure_layer(impl, mode, batch=8, seq=128, dim=512, n_keys=512, heads=4, knn=32, reps=5):
     "Time and peak memory of one forward + backward of a whole memory layer ('torch', 'torch sparse', 'keras', 'keras seed bag')."
     rng = np.random.default_rng(0)
