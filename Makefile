@@ -39,8 +39,9 @@ test-slow: $(STAMP)
 demo: $(STAMP)
 	OMP_NUM_THREADS=2 TF_NUM_INTRAOP_THREADS=2 $(BIN)/pkm_memory_demo
 
+# 2 threads for every row; transparent huge pages for torch's large CPU allocations (every row alike)
 bench: $(STAMP)
-	OMP_NUM_THREADS=2 TF_NUM_INTRAOP_THREADS=2 $(BIN)/pkm_memory_bench --json bench_out/bench.json
+	OMP_NUM_THREADS=2 TF_NUM_INTRAOP_THREADS=2 THP_MEM_ALLOC_ENABLE=1 $(BIN)/pkm_memory_bench --json bench_out/bench.json
 
 docs: $(STAMP)
 	PATH=$(abspath $(BIN)):$$PATH $(BIN)/python tools/docs.py
