@@ -25,7 +25,7 @@ def step(name:str): # the name `--step` selects and the summary uses
         return fn
     return register
 
-# %% ../nbs/95_demo.ipynb #3f27b0e7
+# %% ../nbs/95_demo.ipynb #fa4c4e54
 def _clustered(g, n_clusters, n, dim):
     "n unit-ish vectors around random cluster centres (a stand-in for a transformer's keys)."
     centres = torch.randn(n_clusters, dim, generator=g)
@@ -37,14 +37,14 @@ def many_memories(context:dict) -> dict:
     "Stream segments into 16 FIFO memories, reset some at document ends, check every search against brute force."
     quick = context.get('quick', False)
     batch, heads, dim, capacity, segment, n_queries, k = 4, 4, 64, 2048, 128, 64, 32
-    steps = 12 if quick else 120
+    steps = 8 if quick else 48
     M, g = batch * heads, torch.Generator().manual_seed(context.get('seed', 0))
     memory = KnnMemory(M, dim, capacity=capacity, value_dim=dim)
     held = [torch.empty(0, dim) for _ in range(M)]  # the reference: what each memory should hold, oldest first
     first_id = [0] * M  # insertion id of the oldest row each memory holds
     hits = total = resets = 0
     start = time.perf_counter()
-    for _ in tqdm(range(steps), desc='memories: stream, search, check', unit='segment'):
+    for _ in tqdm(range(steps), desc='memories: stream, search, check', unit='segment', disable=not context.get('progress', True)):
         keys = _clustered(g, 32, M * segment, dim).view(M, segment, dim)
         memory.add(keys, -keys)  # values: anything we can recognise; here the negated keys
         for m in range(M):
@@ -60,7 +60,7 @@ def many_memories(context:dict) -> dict:
             got = found.ids[m].flatten().tolist()
             hits += len(want & set(got)); total += len(want)
         # values travel with their keys: each value is its key negated, and keys are stored unit-normalised
-        assert torch.allclose(torch.nn.functional.normalize(-found.values, dim=-1), found.keys, atol=1e-5)
+        assert (torch.nn.functional.normalize(-found.values, dim=-1) - found.keys).abs().max() < 1e-5
         ends = (torch.rand(batch, generator=g) < 0.1).nonzero().flatten().tolist()  # documents that end here
         if ends:
             ids = [b * heads + h for b in ends for h in range(heads)]
@@ -98,7 +98,7 @@ def fifo(context:dict) -> dict:
     assert ids_ok and values_ok and evicted >= n - capacity
     return dict(capacity=capacity, added=n, held=memory.counts.item(), self_retrieval=ids_ok and values_ok)
 
-# %% ../nbs/95_demo.ipynb #45708373
+# %% ../nbs/95_demo.ipynb #405eecf2
 @step('persistence')
 def persistence(context:dict) -> dict:
     "Save step 1's memories, load them, compare answers; a file with one changed byte must be refused."
@@ -107,7 +107,7 @@ def persistence(context:dict) -> dict:
     memory.save(path)
     loaded = KnnMemory.load(path)
     queries = torch.randn(memory.n_memories, 8, memory.dim, generator=torch.Generator().manual_seed(2))
-    same = all(torch.equal(a, b) for a, b in zip(memory.search(queries, 5), loaded.search(queries, 5)))
+    same = all(torch.equal(a, b) for a, b in zip(memory.search(queries, 5, partial=True), loaded.search(queries, 5, partial=True)))
     data = bytearray(path.read_bytes())
     data[len(data) // 2] ^= 0x01
     damaged = path.with_name('damaged.safetensors')
@@ -121,7 +121,7 @@ def persistence(context:dict) -> dict:
     assert same and refused != 'not refused!'
     return dict(file=str(path), mib=round(path.stat().st_size / 2**20, 2), identical=same, damaged_file=refused)
 
-# %% ../nbs/95_demo.ipynb #09e8c658
+# %% ../nbs/95_demo.ipynb #811a2eeb
 @step('seed')
 def seed_workload(context:dict) -> dict:
     "The seed notebook's test through `CosineKnnMemoryCollection`: add and get in pairs, save, load, check."
@@ -130,7 +130,8 @@ def seed_workload(context:dict) -> dict:
     vectors = torch.FloatTensor(np.random.rand(n * dim).reshape([n, -1]))
     collection, worst = CosineKnnMemoryCollection(1000), 0.0
     start = time.perf_counter()
-    for i in tqdm(range(0, n, 2), desc='seed: add + get in pairs', unit='pair', mininterval=0.5):
+    for i in tqdm(range(0, n, 2), desc='seed: add + get in pairs', unit='pair', mininterval=0.5,
+                  disable=not context.get('progress', True)):
         batch = vectors[i:i + 2]
         collection.add(batch)
         worst = max(worst, (collection.get(batch) - batch).abs().max().item())
@@ -144,7 +145,7 @@ def seed_workload(context:dict) -> dict:
     assert worst < 1e-6 and exact
     return dict(rounds=n // 2, seconds=round(seconds, 2), max_error=worst, exact_after_reload=exact)
 
-# %% ../nbs/95_demo.ipynb #c813052d
+# %% ../nbs/95_demo.ipynb #e711c108
 def main(argv:list|None=None): # command-line arguments (default: sys.argv[1:])
     "Run the demo's steps in order, print what each did, write `summary.json` into the output folder."
     p = argparse.ArgumentParser(prog='pkm_memory_demo', description='The pkm_memory demonstration.')
@@ -152,12 +153,14 @@ def main(argv:list|None=None): # command-line arguments (default: sys.argv[1:])
     p.add_argument('--out', default='demo_out', help='output folder (default demo_out)')
     p.add_argument('--quick', action='store_true', help='smaller sizes, for tests')
     p.add_argument('--seed', type=int, default=0)
+    p.add_argument('--no-progress', action='store_true', help='no progress bars')
     a = p.parse_args(argv)
     unknown = [s for s in a.steps or [] if s not in STEPS]
     if unknown: p.error(f'unknown step(s) {unknown}; known: {list(STEPS)}')
     os.makedirs(a.out, exist_ok=True)
     torch.manual_seed(a.seed)
-    context, summary, begin = dict(out_dir=a.out, quick=a.quick, seed=a.seed), {}, time.perf_counter()
+    context = dict(out_dir=a.out, quick=a.quick, seed=a.seed, progress=not a.no_progress)
+    summary, begin = {}, time.perf_counter()
     for name, fn in STEPS.items():
         if a.steps and name not in a.steps: continue
         print(f'== {name}: {(fn.__doc__ or "").strip()}', flush=True)

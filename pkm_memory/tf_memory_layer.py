@@ -34,7 +34,7 @@ def init_product_keys(heads:int, # number of heads
             for h in range(heads) for j in range(2)]
     return np.stack(sets).reshape(heads, 2, n_keys, half).astype(np.float32)
 
-# %% ../nbs/20_tf_memory_layer.ipynb #07c3744b
+# %% ../nbs/20_tf_memory_layer.ipynb #7aed4bc2
 def _in_xla_context():
     "True while tracing a function that XLA compiles (`jit_compile=True`)."
     if tf.executing_eagerly() or _graph_in_xla is None: return False
@@ -62,6 +62,23 @@ def _map_token_chunks(fn, n, chunk, dtype, width):
     _, parts = tf.while_loop(lambda i, _: i < n_chunks, body, [tf.constant(0), parts], parallel_iterations=1)
     return parts.concat()
 
+def _value_grad(variable, indices, weights, g):
+    "The table's gradient as `tf.IndexedSlices`: one row per pick, or every table row when that is smaller."
+    n_rows, dim = variable.shape
+    flat = tf.cast(tf.reshape(indices, [-1]), tf.int64)  # (N*picks,)
+    def per_pick():  # (N*picks, dim): what tf.gather's own gradient holds
+        return tf.cast(tf.reshape(weights[:, :, None] * g[:, None, :], [-1, dim]), variable.dtype), flat
+    def per_row():  # (n_rows, dim): picks summed into their rows by a sparse (N, n_rows) matrix, no per-pick array
+        n, picks = tf.shape(indices, out_type=tf.int64)[0], tf.shape(indices, out_type=tf.int64)[1]
+        positions = tf.stack([tf.repeat(tf.range(n), picks), flat], axis=1)  # (N*picks, 2): (token, row)
+        spread = tf.SparseTensor(positions, tf.cast(tf.reshape(weights, [-1]), variable.dtype), tf.stack([n, n_rows]))
+        table = tf.sparse.sparse_dense_matmul(spread, tf.cast(g, variable.dtype), adjoint_a=True)  # (n_rows, dim)
+        return table, tf.range(n_rows, dtype=tf.int64)
+    n_picks = indices.shape[0] * indices.shape[1] if indices.shape.is_fully_defined() else None
+    if n_picks is not None: values, rows = per_row() if n_picks > n_rows else per_pick()
+    else: values, rows = tf.cond(tf.size(indices, out_type=tf.int64) > n_rows, per_row, per_pick)
+    return tf.IndexedSlices(values, rows, tf.constant([n_rows, dim], tf.int32))  # shape made here, in the backward graph
+
 def _bag_from_variable(variable, indices, weights):
     "Weighted bag over a tf.Variable, a few tokens at a time, whose backward re-gathers the rows it needs."
     dim, picks = variable.shape[-1], indices.shape[-1]
@@ -81,10 +98,8 @@ def _bag_from_variable(variable, indices, weights):
                 return tf.matmul(tf.cast(rows, g.dtype), g[lo:hi, :, None])[..., 0]
             with tf.control_dependencies([g]):  # gather again only when the backward pass gets here
                 g_weights = _map_token_chunks(weight_grad, tf.shape(g)[0], chunk, g.dtype, picks)  # (N, picks)
-            g_rows = tf.reshape(weights[:, :, None] * g[:, None, :], [-1, dim])  # (N*picks, dim)
-            dense_shape = tf.constant(variable.shape.as_list(), tf.int32)  # made here: a backward-graph tensor
-            g_values = tf.IndexedSlices(tf.cast(g_rows, variable.dtype), tf.reshape(indices, [-1]), dense_shape)
-            return g_weights, g_values
+            with tf.control_dependencies([g_weights]):
+                return g_weights, _value_grad(variable, indices, weights, g)
         return out, grad
     return bag(weights, variable.handle)
 
@@ -98,7 +113,7 @@ def weighted_bag_sum(values, # (n_rows, dim) table: a tf.Variable, a Keras varia
     if variable is None or _in_xla_context(): return _bag_gather_einsum(values, indices, weights)
     return _bag_from_variable(variable, indices, weights)
 
-# %% ../nbs/20_tf_memory_layer.ipynb #631ea694
+# %% ../nbs/20_tf_memory_layer.ipynb #70ca6b4e
 def _bag_einsum_reduce(values, indices, weights):
     "Gather, broadcast multiply, reduce_sum: the seed's alternative."
     return tf.reduce_sum(weights[..., None] * tf.gather(values, indices), axis=1)
@@ -148,6 +163,7 @@ _BAG_VARIANTS = {
     'sparse_dense_matmul': _bag_sparse_matmul,
     'custom_gradient (dense read)': _bag_custom_gradient_dense_read,
     'weighted_bag_sum (kept)': weighted_bag_sum,
+    'chunked custom gradient (forced under XLA)': lambda v, i, w: _bag_from_variable(_as_tf_variable(v), i, w),
 }
 
 # %% ../nbs/20_tf_memory_layer.ipynb #e72bb982
@@ -374,7 +390,7 @@ class HashingMemory(keras.layers.Layer):
             'output_dim', 'input_dim', 'k_dim', 'n_keys', 'heads', 'knn', 'query_batchnorm', 'input_dropout',
             'query_dropout', 'value_dropout', 'seed', 'check_finite')}}
 
-# %% ../nbs/20_tf_memory_layer.ipynb #32d113b1
+# %% ../nbs/20_tf_memory_layer.ipynb #48c27b7e
 def _check_input(self:HashingMemory, x, mask):
     "Clear errors for inputs the layer cannot read; runs before any state changes."
     if not x.dtype.is_floating: raise TypeError(f"HashingMemory input must be floating point, got {x.dtype.name}")
@@ -401,15 +417,17 @@ def _query(self:HashingMemory, x, training, mask):
 
 def _top_k(self:HashingMemory, q):
     "Two-level top-k: scores (N, heads, knn) sorted, and value rows (N, heads, knn) int64."
-    half, knn, nk = self.k_dim // 2, self.knn, self.n_keys
-    keys = tf.cast(self.keys, q.dtype)  # (heads, 2, n_keys, half)
-    s1, i1 = tf.math.top_k(tf.einsum('nhd,hkd->nhk', q[..., :half], keys[:, 0]), knn)  # (N, heads, knn) each
-    s2, i2 = tf.math.top_k(tf.einsum('nhd,hkd->nhk', q[..., half:], keys[:, 1]), knn)
-    a, b = self._cand_a, self._cand_b  # (n_pairs,) ranks into s1 and s2
-    scores, best = tf.math.top_k(tf.gather(s1, a, axis=-1) + tf.gather(s2, b, axis=-1), knn)  # (N, heads, knn)
-    rows1 = tf.gather(tf.cast(i1, tf.int64), tf.gather(a, best), batch_dims=2)
-    rows2 = tf.gather(tf.cast(i2, tf.int64), tf.gather(b, best), batch_dims=2)
-    return scores, rows1 * nk + rows2
+    h, half, knn, nk = self.heads, self.k_dim // 2, self.knn, self.n_keys
+    halves = tf.transpose(tf.reshape(q, [-1, 2 * h, half]), [1, 0, 2])  # (heads*2, N, half): head h half j at 2h+j
+    keys = tf.reshape(tf.cast(self.keys, q.dtype), [2 * h, nk, half])  # (heads*2, n_keys, half)
+    sub, sub_rows = tf.math.top_k(tf.matmul(halves, keys, transpose_b=True), knn)  # (heads*2, N, knn), sorted
+    sub, sub_rows = tf.reshape(sub, [h, 2, -1, knn]), tf.reshape(tf.cast(sub_rows, tf.int64), [h, 2, -1, knn])
+    a, b = self._cand_a, self._cand_b  # (n_pairs,) ranks into the two sorted lists
+    pairs = tf.gather(sub[:, 0], a, axis=-1) + tf.gather(sub[:, 1], b, axis=-1)  # (heads, N, n_pairs)
+    scores, best = tf.math.top_k(pairs, knn)  # (heads, N, knn)
+    rows = (tf.gather(sub_rows[:, 0], tf.gather(a, best), batch_dims=2) * nk
+            + tf.gather(sub_rows[:, 1], tf.gather(b, best), batch_dims=2))
+    return tf.transpose(scores, [1, 0, 2]), tf.transpose(rows, [1, 0, 2])  # (N, heads, knn) each
 
 def _read(self:HashingMemory, x, training, mask):
     "Scores and value rows, each (N, heads, knn), for input `x` of shape (..., input_dim)."

@@ -6,7 +6,7 @@
 __all__ = ['MaskedBatchNorm1d', 'weighted_bag', 'HashingMemory', 'memory_values', 'param_groups', 'MemoryOptimizer', 'UsageStats',
            'usage_stats']
 
-# %% ../nbs/10_torch_memory_layer.ipynb #5155eac8
+# %% ../nbs/10_torch_memory_layer.ipynb #119df672
 import math
 import numpy as np
 import torch
@@ -14,7 +14,7 @@ import torch.nn as nn
 import torch.nn.functional as F
 from torch.autograd.function import once_differentiable
 
-# %% ../nbs/10_torch_memory_layer.ipynb #836519d9
+# %% ../nbs/10_torch_memory_layer.ipynb #58876613
 _LOW_PRECISION = (torch.float16, torch.bfloat16)
 
 class MaskedBatchNorm1d(nn.BatchNorm1d):
@@ -50,7 +50,7 @@ class MaskedBatchNorm1d(nn.BatchNorm1d):
         if self.affine: y = y * self.weight + self.bias
         return y.to(x.dtype)
 
-# %% ../nbs/10_torch_memory_layer.ipynb #66fdf5a0
+# %% ../nbs/10_torch_memory_layer.ipynb #d626674e
 class _ValueGrad(torch.autograd.Function):
     "Identity on the bag output whose backward produces the value table's gradient, dense or sparse."
     @staticmethod
@@ -62,6 +62,9 @@ class _ValueGrad(torch.autograd.Function):
     @staticmethod
     @once_differentiable
     def backward(ctx, grad):  # grad: (N, dim)
+        # a loss like `out.sum()` or `.mean()` hands back an expanded (stride 0) gradient; both bag kernels below
+        # (this one and embedding_bag's weight gradient, which receives the returned `grad`) run much slower on it
+        grad = grad.contiguous()
         indices, weights = ctx.saved_tensors  # (N, M), (N, M)
         n_rows, dim = ctx.shape
         flat = indices.reshape(-1)
@@ -75,7 +78,7 @@ class _ValueGrad(torch.autograd.Function):
             rows = torch.sparse_coo_tensor(slots[None], rows, (n_rows, dim), is_coalesced=True, check_invariants=False)
         return grad, rows, None, None, None
 
-# %% ../nbs/10_torch_memory_layer.ipynb #0bca85e3
+# %% ../nbs/10_torch_memory_layer.ipynb #85ee063b
 def weighted_bag(values:torch.Tensor, # (n_rows, dim) table
                  indices:torch.Tensor, # (N, M) int64 rows to read
                  weights:torch.Tensor, # (N, M) weight of each row, same dtype as `values`
@@ -87,7 +90,7 @@ def weighted_bag(values:torch.Tensor, # (n_rows, dim) table
         out = _ValueGrad.apply(out, values, indices, weights.detach(), sparse)
     return out
 
-# %% ../nbs/10_torch_memory_layer.ipynb #2fc82421
+# %% ../nbs/10_torch_memory_layer.ipynb #0900d2ab
 def _candidate_pairs(knn):
     "Rank pairs `(a, b)` (0-based, in the two sorted half-score lists) that can reach the top `knn` of the sums."
     # s1[a] + s2[b] is beaten or tied by all (a', b') with a' <= a, b' <= b: (a+1)*(b+1) - 1 pairs
@@ -102,7 +105,7 @@ def _check_rate(name, v):
     if isinstance(v, bool) or not isinstance(v, (int, float)) or not 0 <= v < 1:
         raise ValueError(f"{name} must be a probability in [0, 1), got {v!r}")
 
-# %% ../nbs/10_torch_memory_layer.ipynb #44861ac5
+# %% ../nbs/10_torch_memory_layer.ipynb #5651a5e5
 class HashingMemory(nn.Module):
     "Product-key memory layer: `(..., input_dim)` -> `(..., output_dim)` (Lample et al. 2019)."
     def __init__(self,
@@ -188,7 +191,7 @@ class HashingMemory(nn.Module):
         self.usage = UsageStats(self.n_keys ** 2) if on else None
         return self.usage
 
-# %% ../nbs/10_torch_memory_layer.ipynb #e7d2603f
+# %% ../nbs/10_torch_memory_layer.ipynb #3ce57b50
 def _check_input(self:HashingMemory, x, mask):
     if not isinstance(x, torch.Tensor): raise TypeError(f"input must be a torch.Tensor, got {type(x).__name__}")
     if not x.is_floating_point(): raise TypeError(f"input must be a floating-point tensor, got {x.dtype}")
@@ -234,7 +237,7 @@ def _topk(self:HashingMemory, q):
     return scores, rows  # (heads, N, knn)
 HashingMemory._topk = _topk
 
-# %% ../nbs/10_torch_memory_layer.ipynb #5a12a14c
+# %% ../nbs/10_torch_memory_layer.ipynb #ed197f74
 def memory_values(model:nn.Module)->list:
     "The value tables of every `HashingMemory` inside `model` (each once)."
     seen, out = set(), []
@@ -258,7 +261,7 @@ def param_groups(model:nn.Module, # any module holding `HashingMemory` layers
                    weight_decay=value_weight_decay)]
     return [g for g in groups if g['params']]
 
-# %% ../nbs/10_torch_memory_layer.ipynb #9c03e45c
+# %% ../nbs/10_torch_memory_layer.ipynb #e212b03b
 class MemoryOptimizer:
     "SparseAdam for sparse memory value tables plus a dense optimizer for every other parameter, stepped together."
     def __init__(self,
@@ -279,6 +282,11 @@ class MemoryOptimizer:
         self.sparse = torch.optim.SparseAdam(sparse, lr=value_lr, betas=betas, eps=eps) if sparse else None
         self.optimizers = [o for o in (self.dense, self.sparse) if o is not None]
 
+    @property
+    def param_groups(self)->list:
+        "Every parameter group of the inner optimizers (the same dicts: setting `lr` here sets it there)."
+        return [g for o in self.optimizers for g in o.param_groups]
+
     def step(self):
         for o in self.optimizers: o.step()
 
@@ -290,7 +298,7 @@ class MemoryOptimizer:
     def load_state_dict(self, state):
         for o, s in zip(self.optimizers, state, strict=True): o.load_state_dict(s)
 
-# %% ../nbs/10_torch_memory_layer.ipynb #ff72f8b1
+# %% ../nbs/10_torch_memory_layer.ipynb #ddeb8356
 class UsageStats:
     "Accumulates the read weight per value slot over batches and summarises its spread."
     def __init__(self, n_slots:int): # number of value slots (`n_keys**2`)
