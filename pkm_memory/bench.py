@@ -23,7 +23,7 @@ class Workload:
     note: str = ''  # printed with the row
 
 CASES: dict[str, Callable[..., list]] = {}  # case name -> function(repeats, tiny, isolate) -> rows
-CASE_MODULES = ['pkm_memory.bench']  # modules whose import registers cases; add yours here
+CASE_MODULES = ['pkm_memory.bench', 'pkm_memory.bench_pkm']  # modules whose import registers cases; add yours here
 
 def case(name:str): # the name `--case` selects
     "Decorator: register a function `(repeats:int, tiny:bool, isolate:bool) -> list[dict]` as case `name`."

@@ -442,7 +442,7 @@ class MemorizingRun:
     config: dict = field(default_factory=dict)  # the preset with the overrides applied
 
 @torch.enable_grad()
-def train_memorizing(preset:str='quick', # 'quick' (about a minute on 2 CPU threads) or 'full'
+def train_memorizing(preset:str='quick', # 'quick' (about 45 s of one CPU thread) or 'full' (about 6 minutes)
                      steps:int|None=None, # training steps (default: the preset's)
                      progress:bool=False, # show a tqdm progress bar
                      seed:int=0, # seeds the model, the training documents and the held-out documents

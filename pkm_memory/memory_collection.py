@@ -93,13 +93,20 @@ class KnnResult(NamedTuple):
     keys: Optional[torch.Tensor] = None  # (..., k, dim) the stored unit keys; zeros where ids == -1
     values: Optional[torch.Tensor] = None  # (..., k, value_dim) the stored values, if the memory keeps any
 
-# %% ../nbs/00_memory_collection.ipynb #79a6ef8f
+# %% ../nbs/00_memory_collection.ipynb #47969b21
 def _mask_rows(scores, c0, c1, counts, n_min, slot_dim):
     "Set to -inf the scores of slots c0..c1 that memory m does not hold (slot >= counts[m])."
     if c1 <= n_min: return scores
     slots = torch.arange(c0, c1, device=scores.device)
     invalid = slots[None, :] >= counts[:, None]  # (M, n)
     return scores.masked_fill_(invalid.unsqueeze(3 - slot_dim), _NEG_INF)
+
+def _bmm(a, b, out=None):
+    "Batched matrix product; a batch of one goes through `mm`, which uses every thread (bmm splits the batch)."
+    if a.shape[0] != 1: return torch.bmm(a, b, out=out)
+    if out is None: return torch.mm(a[0], b[0]).unsqueeze(0)
+    torch.mm(a[0], b[0], out=out[0])
+    return out
 
 def _pad_k(scores, slots, k):
     "Pad the last dimension to k with -inf scores and slot -1."
@@ -120,7 +127,7 @@ def _scan_dense(queries, keys, counts, n_min, n_rows, k, out=None):
     "One score matrix over the first n_rows slots, then top-k. One memory may come flat: (nq, dim), (slots, dim)."
     if queries.ndim == 2: scores = torch.mm(queries, keys[:n_rows].T, out=out)  # (nq, n_rows)
     else:
-        scores = torch.bmm(queries, keys[:, :n_rows].transpose(1, 2), out=out)  # (M, nq, n_rows)
+        scores = _bmm(queries, keys[:, :n_rows].transpose(1, 2), out=out)  # (M, nq, n_rows)
         _mask_rows(scores, 0, n_rows, counts, n_min, 2)
     best, slots = _top_last(scores, min(k, n_rows))
     return _pad_k(best, slots, k)
@@ -132,14 +139,14 @@ def _scan_merge(queries, keys, counts, n_min, n_rows, k, chunk):
     slots = torch.full((M, nq, k), -1, dtype=torch.long, device=queries.device)
     for c0 in range(0, n_rows, chunk):
         c1 = min(n_rows, c0 + chunk)
-        scores = torch.bmm(queries, keys[:, c0:c1].transpose(1, 2))  # (M, nq, c1 - c0)
+        scores = _bmm(queries, keys[:, c0:c1].transpose(1, 2))  # (M, nq, c1 - c0)
         _mask_rows(scores, c0, c1, counts, n_min, 2)
         chunk_slots = torch.arange(c0, c1, device=queries.device).expand(M, nq, c1 - c0)
         best, pick = torch.cat([best, scores], 2).topk(k, dim=2)
         slots = torch.cat([slots, chunk_slots], 2).gather(2, pick)
     return best, slots
 
-# %% ../nbs/00_memory_collection.ipynb #548e3b99
+# %% ../nbs/00_memory_collection.ipynb #53797d55
 def _merge_candidates(best, slots, thr, cand_scores, cand_pairs, cand_slots, k):
     "Merge candidates (score, query pair, slot) into the running top-k rows `best`/`slots` (P, k), in place."
     order = np.argsort(cand_pairs, kind='stable')
@@ -172,7 +179,7 @@ def _scan_threshold(queries, keys, counts, n_min, n_rows, k, chunk, scratch):
         c1 = min(n_rows, c0 + chunk)
         n_blocks = -(-(c1 - c0) // b)
         padded = space[:M * n_blocks * b * nq].view(M, n_blocks * b, nq)  # whole blocks; a ragged tail gets -inf
-        scores = torch.bmm(keys[:, c0:c1], queries_t, out=padded if c1 - c0 == n_blocks * b else padded[:, :c1 - c0])
+        scores = _bmm(keys[:, c0:c1], queries_t, out=padded if c1 - c0 == n_blocks * b else padded[:, :c1 - c0])
         _mask_rows(scores, c0, c1, counts, n_min, 1)
         if n_blocks * b > c1 - c0: padded[:, c1 - c0:] = _NEG_INF
         blocks = padded.numpy().reshape(M, n_blocks, b, nq)

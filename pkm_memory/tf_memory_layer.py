@@ -34,7 +34,7 @@ def init_product_keys(heads:int, # number of heads
             for h in range(heads) for j in range(2)]
     return np.stack(sets).reshape(heads, 2, n_keys, half).astype(np.float32)
 
-# %% ../nbs/20_tf_memory_layer.ipynb #7aed4bc2
+# %% ../nbs/20_tf_memory_layer.ipynb #cedc4e5b
 def _in_xla_context():
     "True while tracing a function that XLA compiles (`jit_compile=True`)."
     if tf.executing_eagerly() or _graph_in_xla is None: return False
@@ -88,9 +88,10 @@ def _bag_from_variable(variable, indices, weights):
     @tf.custom_gradient
     def bag(weights, handle):
         n = tf.shape(indices)[0]
+        w = tf.stop_gradient(weights)  # eagerly, an active tape would otherwise record (and keep) every chunk
         def read(lo, hi):  # (hi - lo, dim)
-            rows = tf.raw_ops.ResourceGather(resource=handle, indices=indices[lo:hi], dtype=variable.dtype)
-            return tf.matmul(weights[lo:hi, None, :], tf.cast(rows, weights.dtype))[:, 0]
+            rows = tf.stop_gradient(tf.raw_ops.ResourceGather(resource=handle, indices=indices[lo:hi], dtype=variable.dtype))
+            return tf.matmul(w[lo:hi, None, :], tf.cast(rows, w.dtype))[:, 0]
         out = _map_token_chunks(read, n, chunk, weights.dtype, dim)  # (N, dim)
         def grad(g):  # g: (N, dim)
             def weight_grad(lo, hi):  # (hi - lo, picks): each picked row dotted with the output gradient
@@ -166,7 +167,7 @@ _BAG_VARIANTS = {
     'chunked custom gradient (forced under XLA)': lambda v, i, w: _bag_from_variable(_as_tf_variable(v), i, w),
 }
 
-# %% ../nbs/20_tf_memory_layer.ipynb #e72bb982
+# %% ../nbs/20_tf_memory_layer.ipynb #04d4ba41
 def _memory_mib():
     "(current RSS, RSS high-water mark) of this process in MiB (Linux)."
     status = open('/proc/self/status').read()
@@ -175,11 +176,11 @@ def _memory_mib():
 def _reset_peak(): open('/proc/self/clear_refs', 'w').write('5')  # high-water mark := current RSS
 
 def _time_and_peak(fns, reps=5, clear=lambda: None):
-    "For each named zero-argument callable: median time (ms) and peak memory above the start (MiB)."
-    res = {}
+    "For each named zero-argument callable: median time (ms), and peak memory (MiB) above what the process held before any call."
+    res, base = {}, _memory_mib()[0]  # memory kept by earlier calls (caches, allocator) counts against the peak
     for name, fn in fns.items():
         out = fn(); del out; clear()  # warm-up (traces / compiles); `clear` drops state kept between calls
-        _reset_peak(); base = _memory_mib()[0]
+        _reset_peak()
         out = fn(); res[name + '_peak_mib'] = round(_memory_mib()[1] - base); del out; clear()
         times = []
         for _ in range(reps):
@@ -325,7 +326,7 @@ def _candidate_ranks(knn):
     pairs = [(a, b) for a in range(knn) for b in range(knn) if (a + 1) * (b + 1) <= knn]
     return np.array([a for a, _ in pairs], np.int32), np.array([b for _, b in pairs], np.int32)
 
-# %% ../nbs/20_tf_memory_layer.ipynb #2de0f421
+# %% ../nbs/20_tf_memory_layer.ipynb #dc1b8bc1
 @keras.saving.register_keras_serializable(package="pkm_memory")
 class HashingMemory(keras.layers.Layer):
     "Product-key memory (Lample et al. 2019): `(..., input_dim)` -> `(..., output_dim)`, weights built on first call."
@@ -361,6 +362,7 @@ class HashingMemory(keras.layers.Layer):
         self.input_drop, self.query_drop, self.value_drop = drop(input_dropout, 3), drop(query_dropout, 4), drop(value_dropout, 5)
         self._cand_a, self._cand_b = _candidate_ranks(self.knn)
         self.supports_masking = True
+        self.supports_jit = False  # Keras' jit_compile='auto' trains without XLA (see "XLA and Keras' fit")
 
     def build(self, input_shape):
         d = input_shape[-1] if len(input_shape) else None
