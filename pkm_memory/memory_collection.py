@@ -76,7 +76,7 @@ def _norms_host(a):
     return np.sqrt(squares)
 
 def _unit_rows_host(a):
-    "`_unit_rows` for a small 2-D numpy array in its common case; None when a row is zero, huge, NaN or Inf."
+    "<code>_unit_rows</code> for a small 2-D numpy array in its common case; None when a row is zero, huge, NaN or Inf."
     norms = _norms_host(a)
     return None if norms is None else a / norms[:, None]
 

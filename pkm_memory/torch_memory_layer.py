@@ -346,5 +346,5 @@ def usage_stats(indices:torch.Tensor, # value rows read
                 weights:torch.Tensor, # their weights
                 n_slots:int, # number of value slots
                )->dict:
-    "`UsageStats.compute` for a single batch."
+    "`UsageStats`'s <code>compute</code> for a single batch."
     return UsageStats(n_slots).update(indices, weights).compute()
