@@ -331,7 +331,7 @@ def targets_w2(rows, tiny=False):
 
 TARGETS.update(w1=targets_w1, w2=targets_w2)
 
-# %% ../nbs/90_bench.ipynb #91ea587f
+# %% ../nbs/90_bench.ipynb #44f3900b
 def run_cases(names:list|None=None, # case names; None: every registered case
               repeats:int=3, # timed runs per row
               tiny:bool=False, # tiny sizes: a smoke test, not a measurement
@@ -374,9 +374,10 @@ def environment() -> dict:
     import torch
     return dict(python=platform.python_version(), torch=torch.__version__, torch_threads=torch.get_num_threads(),
                 omp_num_threads=os.environ.get('OMP_NUM_THREADS'), cpus=os.cpu_count(), machine=platform.machine(),
-                processor=platform.processor() or platform.platform(), date=time.strftime('%Y-%m-%d %H:%M:%S'))
+                processor=platform.processor() or platform.platform(), date=time.strftime('%Y-%m-%d %H:%M:%S'),
+                load_average=[round(x, 2) for x in os.getloadavg()] if hasattr(os, 'getloadavg') else None)
 
-# %% ../nbs/90_bench.ipynb #7d29550c
+# %% ../nbs/90_bench.ipynb #310a1074
 def main(argv:list|None=None): # command-line arguments (default: sys.argv[1:])
     "The `pkm_memory_bench` command."
     p = argparse.ArgumentParser(prog='pkm_memory_bench', description='Run pkm_memory benchmark cases.')
@@ -396,8 +397,8 @@ def main(argv:list|None=None): # command-line arguments (default: sys.argv[1:])
     unknown = [n for n in a.cases or [] if n not in CASES]
     if unknown: p.error(f'unknown case(s) {unknown}; known: {sorted(CASES)}')
     env = environment()
-    print(f"pkm_memory_bench: {env['cpus']} CPUs, torch {env['torch']} with {env['torch_threads']} threads, "
-          f"{a.repeats} repeats{', TINY sizes' if a.tiny else ''}", flush=True)
+    print(f"pkm_memory_bench: {env['cpus']} CPUs (load average {env['load_average']}), torch {env['torch']} with "
+          f"{env['torch_threads']} threads, {a.repeats} repeats{', TINY sizes' if a.tiny else ''}", flush=True)
     def progress(row):
         took = _fmt(row.get('seconds'), '.3f') if not row.get('error') else 'error: ' + row['error']
         print(f"  {row['case']:>4}  {row['implementation']}: {took}", flush=True)
