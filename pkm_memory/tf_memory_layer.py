@@ -22,7 +22,7 @@ try:  # tells whether a graph is being traced for XLA; internal to TensorFlow, h
 except ImportError:  # pragma: no cover
     _graph_in_xla = None
 
-# %% ../nbs/20_tf_memory_layer.ipynb #226d6c49
+# %% ../nbs/20_tf_memory_layer.ipynb #48276616
 def init_product_keys(heads:int, # number of heads
                       n_keys:int, # sub-keys per half
                       k_dim:int, # full key size (even)
@@ -34,7 +34,7 @@ def init_product_keys(heads:int, # number of heads
             for h in range(heads) for j in range(2)]
     return np.stack(sets).reshape(heads, 2, n_keys, half).astype(np.float32)
 
-# %% ../nbs/20_tf_memory_layer.ipynb #cedc4e5b
+# %% ../nbs/20_tf_memory_layer.ipynb #a76f2e31
 def _in_xla_context():
     "True while tracing a function that XLA compiles (`jit_compile=True`)."
     if tf.executing_eagerly() or _graph_in_xla is None: return False
@@ -104,7 +104,7 @@ def _bag_from_variable(variable, indices, weights):
         return out, grad
     return bag(weights, variable.handle)
 
-# %% ../nbs/20_tf_memory_layer.ipynb #3860d193
+# %% ../nbs/20_tf_memory_layer.ipynb #240a832a
 def weighted_bag_sum(values, # (n_rows, dim) table: a tf.Variable, a Keras variable or a tensor
                      indices, # (N, J) int32/int64 rows to read
                      weights, # (N, J) float weight of each row read
@@ -114,7 +114,7 @@ def weighted_bag_sum(values, # (n_rows, dim) table: a tf.Variable, a Keras varia
     if variable is None or _in_xla_context(): return _bag_gather_einsum(values, indices, weights)
     return _bag_from_variable(variable, indices, weights)
 
-# %% ../nbs/20_tf_memory_layer.ipynb #70ca6b4e
+# %% ../nbs/20_tf_memory_layer.ipynb #6391eb37
 def _bag_einsum_reduce(values, indices, weights):
     "Gather, broadcast multiply, reduce_sum: the seed's alternative."
     return tf.reduce_sum(weights[..., None] * tf.gather(values, indices), axis=1)
@@ -167,7 +167,7 @@ _BAG_VARIANTS = {
     'chunked custom gradient (forced under XLA)': lambda v, i, w: _bag_from_variable(_as_tf_variable(v), i, w),
 }
 
-# %% ../nbs/20_tf_memory_layer.ipynb #04d4ba41
+# %% ../nbs/20_tf_memory_layer.ipynb #7b712d1f
 def _memory_mib():
     "(current RSS, RSS high-water mark) of this process in MiB (Linux)."
     status = open('/proc/self/status').read()
@@ -232,7 +232,7 @@ def _run_isolated(fn_name, *args, threads=1, timeout=600):
     if not lines: raise RuntimeError(f"{fn_name}{args} failed:\n{p.stderr[-2000:]}")
     return json.loads(lines[-1][7:])
 
-# %% ../nbs/20_tf_memory_layer.ipynb #8e934141
+# %% ../nbs/20_tf_memory_layer.ipynb #29cf7d11
 def _check_rows_for_stats(count, n_static, mask_given):
     "Refuse batch statistics over fewer than 2 rows; returns assertion ops to depend on (graph mode) or []."
     msg = "QueryBatchNorm in training mode needs at least 2 real (unmasked) rows to compute batch statistics"
@@ -245,7 +245,7 @@ def _check_rows_for_stats(count, n_static, mask_given):
     if _in_xla_context(): return []  # XLA compiles assertions away
     return [tf.debugging.assert_greater_equal(count, tf.constant(2., count.dtype), message=msg)]
 
-# %% ../nbs/20_tf_memory_layer.ipynb #cdcaa241
+# %% ../nbs/20_tf_memory_layer.ipynb #c84be366
 @keras.saving.register_keras_serializable(package="pkm_memory")
 class QueryBatchNorm(keras.layers.Layer):
     "Batch normalisation over `(N, C)` rows with torch's `BatchNorm1d` semantics and an optional padding mask."
@@ -307,7 +307,7 @@ class QueryBatchNorm(keras.layers.Layer):
 
     def get_config(self): return {**super().get_config(), 'momentum': self.momentum, 'epsilon': self.epsilon}
 
-# %% ../nbs/20_tf_memory_layer.ipynb #d211f5dd
+# %% ../nbs/20_tf_memory_layer.ipynb #02367d07
 def _check_positive_int(name, v):
     if isinstance(v, bool) or not isinstance(v, (int, np.integer)) or v < 1:
         raise ValueError(f"{name} must be a positive integer, got {v!r}")
@@ -326,7 +326,7 @@ def _candidate_ranks(knn):
     pairs = [(a, b) for a in range(knn) for b in range(knn) if (a + 1) * (b + 1) <= knn]
     return np.array([a for a, _ in pairs], np.int32), np.array([b for _, b in pairs], np.int32)
 
-# %% ../nbs/20_tf_memory_layer.ipynb #dc1b8bc1
+# %% ../nbs/20_tf_memory_layer.ipynb #b8e3c999
 @keras.saving.register_keras_serializable(package="pkm_memory")
 class HashingMemory(keras.layers.Layer):
     "Product-key memory (Lample et al. 2019): `(..., input_dim)` -> `(..., output_dim)`, weights built on first call."
@@ -392,7 +392,7 @@ class HashingMemory(keras.layers.Layer):
             'output_dim', 'input_dim', 'k_dim', 'n_keys', 'heads', 'knn', 'query_batchnorm', 'input_dropout',
             'query_dropout', 'value_dropout', 'seed', 'check_finite')}}
 
-# %% ../nbs/20_tf_memory_layer.ipynb #48c27b7e
+# %% ../nbs/20_tf_memory_layer.ipynb #e13dfcd1
 def _check_input(self:HashingMemory, x, mask):
     "Clear errors for inputs the layer cannot read; runs before any state changes."
     if not x.dtype.is_floating: raise TypeError(f"HashingMemory input must be floating point, got {x.dtype.name}")
@@ -439,7 +439,7 @@ def _read(self:HashingMemory, x, training, mask):
 
 HashingMemory._check_input, HashingMemory._query, HashingMemory._top_k, HashingMemory._read = _check_input, _query, _top_k, _read
 
-# %% ../nbs/20_tf_memory_layer.ipynb #77f6feb8
+# %% ../nbs/20_tf_memory_layer.ipynb #9b365d69
 def call(self:HashingMemory,
          x, # (..., input_dim)
          training=None, # dropout and batch statistics when true
@@ -468,7 +468,7 @@ def get_indices(self:HashingMemory,
 
 HashingMemory.call, HashingMemory.get_indices = call, get_indices
 
-# %% ../nbs/20_tf_memory_layer.ipynb #82424c2c
+# %% ../nbs/20_tf_memory_layer.ipynb #fa065712
 def _measure_layer(impl, mode, batch=8, seq=128, dim=512, n_keys=512, heads=4, knn=32, reps=5):
     "Time and peak memory of one forward + backward of a whole memory layer ('torch', 'torch sparse', 'keras', 'keras seed bag')."
     rng = np.random.default_rng(0)
