@@ -12,7 +12,7 @@ from typing import Any, Callable
 __all__ = ['CASES', 'CASE_MODULES', 'TARGETS', 'Workload', 'case', 'measure', 'case_w1', 'case_w2', 'targets_w1', 'targets_w2',
            'run_cases', 'format_table', 'environment', 'main']
 
-# %% ../nbs/90_bench.ipynb #b4ce1cb6
+# %% ../nbs/90_bench.ipynb #12e6b533
 @dataclass
 class Workload:
     "What a row's prepare function returns: the work to time, and how to build and check it."
@@ -32,7 +32,7 @@ def case(name:str): # the name `--case` selects
         return fn
     return register
 
-# %% ../nbs/90_bench.ipynb #0da37749
+# %% ../nbs/90_bench.ipynb #6be3757d
 def _status_kib(field):
     "A field of /proc/self/status in KiB, or None off Linux."
     try: text = open('/proc/self/status').read()
@@ -84,28 +84,33 @@ def _measure_here(target, repeats, kwargs):
     return dict(seconds=statistics.median(wall), cpu_seconds=statistics.median(cpu), times=wall, repeats=repeats,
                 peak_mib=memory.mib, peak_method=memory.method, note=workload.note)
 
+_THREAD_VARIABLES = ('OMP_NUM_THREADS', 'MKL_NUM_THREADS', 'TF_NUM_INTRAOP_THREADS')
+
 def _child():
     "Entry point of a row's process: arguments as JSON in argv[1], the result as JSON on the last stdout line."
     spec = json.loads(sys.argv[1])
     result = _measure_here(spec['target'], spec['repeats'], spec['kwargs'])
     print('\n' + json.dumps(result), flush=True)
 
-# %% ../nbs/90_bench.ipynb #dd69be84
+# %% ../nbs/90_bench.ipynb #5376c11b
 def measure(target:str|Callable, # 'module:function' of a prepare function returning a `Workload` (a callable: in-process only)
             implementation:str, # the row's label
             repeats:int=3, # timed runs; the median is reported
             isolate:bool=True, # run in a fresh process (False: in this one, for quick tests)
             timeout:float=1800, # seconds before an isolated row is abandoned
+            threads:int|None=None, # CPU threads for an isolated row (OpenMP/MKL/TF variables); None: inherit
             **kwargs) -> dict: # passed to the prepare function (JSON-serialisable)
     "Time and measure one row; failures become a row with an `error` instead of stopping the benchmark."
     row = dict(implementation=implementation, target=target if isinstance(target, str) else repr(target), kwargs=kwargs)
+    if threads is not None: row['threads'] = threads
     try:
         if not isolate: row |= _measure_here(target, repeats, kwargs)
         elif not isinstance(target, str): raise TypeError('an isolated row needs its target as a "module:function" string')
         else:
             spec = json.dumps(dict(target=target, repeats=repeats, kwargs=kwargs))
+            env = None if threads is None else os.environ | {v: str(threads) for v in _THREAD_VARIABLES}
             proc = subprocess.run([sys.executable, '-c', 'from pkm_memory.bench import _child; _child()', spec],
-                                  capture_output=True, text=True, timeout=timeout)
+                                  capture_output=True, text=True, timeout=timeout, env=env)
             if proc.returncode != 0:
                 lines = (proc.stderr or proc.stdout).strip().splitlines()
                 row['error'] = lines[-1] if lines else f'exit status {proc.returncode}'
@@ -216,17 +221,17 @@ def w1_seed(n, dim, buffer, batch):
         return found
     return Workload(run, check=_w1_check(vectors), warmup=False, note='1 full run, no warm-up (too slow to repeat)')
 
-# %% ../nbs/90_bench.ipynb #0b045e96
+# %% ../nbs/90_bench.ipynb #f4221857
 def _sizes_w1(tiny): return dict(n=100, dim=16, buffer=20, batch=2) if tiny else dict(n=10000, dim=100, buffer=1000, batch=2)
 
 @case('w1')
 def case_w1(repeats:int=3, tiny:bool=False, isolate:bool=True) -> list:
     "The seed's workload: add then exact top-1 get, batches of 2, 10,000 x 100."
-    sizes = _sizes_w1(tiny)
-    return [measure('pkm_memory.bench:w1_pkm', 'pkm_memory CosineKnnMemoryCollection', repeats, isolate, **sizes),
-            measure('pkm_memory.bench:w1_seed', 'seed approach (sklearn index per chunk)', 1, isolate, **sizes),
-            measure('pkm_memory.bench:w1_faiss', 'faiss IndexFlatIP', repeats, isolate, **sizes),
-            measure('pkm_memory.bench:w1_torch', 'plain torch loop', repeats, isolate, **sizes)]
+    sizes, fast = _sizes_w1(tiny), max(repeats, 5)  # the quick rows: more runs, a steadier median
+    return [measure('pkm_memory.bench:w1_pkm', 'pkm_memory CosineKnnMemoryCollection', fast, isolate, threads=1, **sizes),
+            measure('pkm_memory.bench:w1_seed', 'seed approach (sklearn index per chunk)', 1, isolate, threads=1, **sizes),
+            measure('pkm_memory.bench:w1_faiss', 'faiss IndexFlatIP', fast, isolate, threads=1, **sizes),
+            measure('pkm_memory.bench:w1_torch', 'plain torch loop', fast, isolate, threads=1, **sizes)]
 
 # %% ../nbs/90_bench.ipynb #679c366a
 def _w2_data(n, dim, nq):

@@ -45,7 +45,7 @@ def _check_rows(name, x, shape, device=None):
 def _check_finite(name, x):
     if not bool(torch.isfinite(x).all()): raise ValueError(f'{name} contains NaN or Inf')
 
-# %% ../nbs/00_memory_collection.ipynb #0a520f79
+# %% ../nbs/00_memory_collection.ipynb #55b7ac59
 def _check_norms(x, name='inputs'):
     "Raise if `x` holds NaN or Inf; only small temporaries (the row norms)."
     norms = torch.linalg.vector_norm(x, dim=-1)
@@ -67,13 +67,15 @@ def _unit_rows(x, name='inputs', out=None):
 
 _HOST_DTYPES = (torch.float32, torch.float64)  # dtypes the numpy fast path handles
 _HOST_MAX = 2**16  # elements up to which a CPU batch is normalised in numpy (small calls are overhead-bound)
+_TINY_SCORE = 2.0**-100  # raw scores above this are far from underflow in float32
+_ARANGE = np.arange(_HOST_MAX)  # row numbers for numpy fancy indexing, made once
 
 def _norms_host(a):
     "Row norms of a small 2-D numpy array if all are positive and finite (the common case), else None."
-    squares = (a * a).sum(1)
+    squares = np.einsum('ij,ij->i', a, a)
     seen = squares.tolist()
     if not seen or min(seen) <= 0 or not math.isfinite(sum(seen)): return None  # the sum catches NaN and Inf
-    return np.sqrt(squares)
+    return np.sqrt(squares, out=squares)
 
 def _unit_rows_host(a):
     "<code>_unit_rows</code> for a small 2-D numpy array in its common case; None when a row is zero, huge, NaN or Inf."
@@ -268,7 +270,7 @@ def _parse(data, fmt, version, where):
     if meta.get('sha256') != _digest(meta, tensors): raise bad('checksum mismatch: the file is corrupt')
     return meta, tensors
 
-# %% ../nbs/00_memory_collection.ipynb #5219c86a
+# %% ../nbs/00_memory_collection.ipynb #3bae804c
 class KnnMemory:
     "Many independent FIFO memories of unit keys (and optional values), searched together by exact cosine top-k."
     def __init__(self,
@@ -384,23 +386,27 @@ class KnnMemory:
             start %= cap
             if start + n > cap: return False  # wrapping around: the general path
         rows = keys.numpy()
-        unit = _unit_rows_host(rows.astype(self._flat_np['keys'].dtype, copy=False))
-        if unit is None: return False  # a zero row, NaN, Inf: the general path decides
+        if rows.dtype != self._flat_np['keys'].dtype: rows = rows.astype(self._flat_np['keys'].dtype)
+        norms = _norms_host(rows)
+        if norms is None: return False  # a zero row, NaN, Inf: the general path decides
         if start + n > self._store['keys'].shape[1]: self._grow(start + n)
-        self._flat_np['keys'][start:start + n] = unit
+        np.divide(rows, norms[:, None], out=self._flat_np['keys'][start:start + n])  # unit keys, straight into storage
         if values is not None: self._flat_np['values'][start:start + n] = rows if values is keys else values.numpy()
-        self._totals += n
+        self._totals[0] += n  # flat rows: there is one memory
         return True
 
     def _top1_small(self, queries):
-        "Slots (nq,) of the best row for a small float batch of queries (nq, dim) on one CPU memory, or None."
-        if not (self._host and queries.dtype in _HOST_DTYPES and queries.numel() <= _HOST_MAX): return None
-        n_rows = int(self._counts()[0])
-        if not 0 < n_rows <= self.score_budget // max(1, queries.shape[0]): return None
-        rows = queries.numpy()
-        if _norms_host(rows) is None: return None  # (positive norms do not change which key scores best)
-        if queries.dtype != self.dtype: queries = queries.to(self.dtype)
-        return torch.mm(queries, self._keys_t[:, :n_rows]).numpy().argmax(1)
+        "Slots (nq,) of the best rows for a small batch (nq, dim) of the storage dtype on a CPU memory, or None."
+        n_rows, nq = int(self._totals[0]), queries.shape[0]
+        if self.capacity is not None and n_rows > self.capacity: n_rows = self.capacity
+        if not (n_rows and nq and nq * n_rows <= self.score_budget and queries.numel() <= _HOST_MAX): return None
+        scores = torch.mm(queries, self._keys_t[:, :n_rows]).numpy()  # raw queries: positive scaling keeps the order
+        slots = scores.argmax(1)
+        best = scores[_ARANGE[:nq], slots].tolist()
+        # NaN or Inf in a query, a zero query (which the general path maps to the constant vector), or a best
+        # score so small that underflow could reorder it: the general path decides.
+        if not (math.isfinite(sum(best)) and min(best) > _TINY_SCORE): return None
+        return slots
 
     def _add(self, keys, values, check_values):
         "`add` after the shape checks. Rows come as (M, n, w), or as (n, w) when there is one memory."
@@ -637,7 +643,7 @@ class TopK(NamedTuple):
 COLLECTION_FORMAT = 'pkm_memory.cosine_knn_memory_collection'
 COLLECTION_FILE = 'cosine-knn-memory.safetensors'
 
-# %% ../nbs/00_memory_collection.ipynb #120d9ed0
+# %% ../nbs/00_memory_collection.ipynb #2421c659
 class CosineKnnMemoryCollection(BaseMemoryCollection):
     "The seed's memory: `get` returns, per row, the stored row of highest cosine similarity, as it was added."
     def __init__(self,
@@ -658,6 +664,13 @@ class CosineKnnMemoryCollection(BaseMemoryCollection):
         "Forget every row (and the width, dtype and device the first add fixed)."
         self.memory = None
 
+    def _short(self, inputs):
+        "The memory, if `inputs` may take the short path: a plain small CPU tensor of the stored dtype and width."
+        m = self.memory
+        if (m is not None and m._host and type(inputs) is torch.Tensor and inputs.dtype == m.dtype and inputs.ndim == 2
+                and inputs.shape[1] == m.dim and inputs.is_cpu and not inputs.requires_grad): return m
+        return None
+
     def _check(self, inputs):
         width = None if self.memory is None else self.memory.dim
         device = None if self.memory is None else self.memory.device
@@ -669,6 +682,8 @@ class CosineKnnMemoryCollection(BaseMemoryCollection):
             inputs:torch.Tensor, # (n, dim) rows to remember, any float dtype
            ) -> None:
         "Remember the rows of `inputs`: keys unit-normalised for search, the rows themselves to return."
+        short = self._short(inputs)  # the seed's loop: skip the general checks, which `_add_small` repeats cheaply
+        if short is not None and short._add_small(inputs, inputs): return
         inputs = self._check(inputs)
         memory = self.memory
         if memory is None:  # float64 is kept as float64; every other float dtype fits exactly in float32
@@ -701,16 +716,17 @@ class CosineKnnMemoryCollection(BaseMemoryCollection):
             inputs:torch.Tensor, # (n, dim) queries
            ) -> torch.Tensor: # (n, dim) the best stored rows
         "For each row, the stored row of highest cosine similarity (as added), in the input's dtype and device."
+        short = self._short(inputs)
+        if short is not None:  # small CPU batches: one matmul and a few numpy calls
+            slots = short._top1_small(inputs)
+            if slots is not None: return torch.from_numpy(short._flat_np['values'].take(slots, 0))
         inputs = self._check(inputs)
         memory = self.memory
         if memory is None or memory._totals[0] == 0:
             _unit_rows(inputs)  # an empty memory returns its input, but still rejects NaN/Inf
             return inputs
-        slots = memory._top1_small(inputs)  # small CPU batches: a few numpy calls around one matmul
-        if slots is not None: found = torch.from_numpy(memory._flat_np['values'][slots])
-        else:
-            _, slots, _ = memory._scan(inputs, 1, False, 'auto')  # one memory: flat rows
-            found = memory._gather('values', slots, False).view(inputs.shape)
+        _, slots, _ = memory._scan(inputs, 1, False, 'auto')  # one memory: flat rows
+        found = memory._gather('values', slots, False).view(inputs.shape)
         return found if found.dtype == inputs.dtype else found.to(inputs.dtype)
 
     def save(self,
