@@ -261,8 +261,8 @@ def param_groups(model:nn.Module, # any module holding `HashingMemory` layers
                    weight_decay=value_weight_decay)]
     return [g for g in groups if g['params']]
 
-# %% ../nbs/10_torch_memory_layer.ipynb #e212b03b
-class MemoryOptimizer:
+# %% ../nbs/10_torch_memory_layer.ipynb #8e61f14f
+class MemoryOptimizer(torch.optim.Optimizer):
     "SparseAdam for sparse memory value tables plus a dense optimizer for every other parameter, stepped together."
     def __init__(self,
                  model:nn.Module, # the model to train
@@ -281,24 +281,39 @@ class MemoryOptimizer:
         self.dense = dense_optimizer(dense, **kwargs) if dense else None
         self.sparse = torch.optim.SparseAdam(sparse, lr=value_lr, betas=betas, eps=eps) if sparse else None
         self.optimizers = [o for o in (self.dense, self.sparse) if o is not None]
+        if not self.optimizers: raise ValueError('the model has no trainable parameters')
+        super().__init__([p for o in self.optimizers for g in o.param_groups for p in g['params']], dict(lr=lr))
+        # The inner optimizers' own group dicts: a scheduler or GradScaler that sets `lr` here sets it there.
+        self.param_groups = [g for o in self.optimizers for g in o.param_groups]
+        self._built = True
 
-    @property
-    def param_groups(self)->list:
-        "Every parameter group of the inner optimizers (the same dicts: setting `lr` here sets it there)."
-        return [g for o in self.optimizers for g in o.param_groups]
-
-    def step(self):
+    @torch.no_grad()
+    def step(self, closure=None):
+        "One step of every inner optimizer; `closure` (re-evaluating the loss) is called once, first."
+        loss = None
+        if closure is not None:
+            with torch.enable_grad(): loss = closure()
         for o in self.optimizers: o.step()
+        return loss
 
     def zero_grad(self, set_to_none:bool=True):
         for o in self.optimizers: o.zero_grad(set_to_none=set_to_none)
 
-    def state_dict(self): return [o.state_dict() for o in self.optimizers]
+    def state_dict(self)->dict: return dict(optimizers=[o.state_dict() for o in self.optimizers])
 
-    def load_state_dict(self, state):
-        for o, s in zip(self.optimizers, state, strict=True): o.load_state_dict(s)
+    def load_state_dict(self, state_dict:dict):
+        states = state_dict.get('optimizers') if isinstance(state_dict, dict) else None
+        if not isinstance(states, list) or len(states) != len(self.optimizers):
+            raise ValueError(f'expected a MemoryOptimizer state dict with {len(self.optimizers)} optimizer state(s)')
+        for o, s in zip(self.optimizers, states): o.load_state_dict(s)
+        self.param_groups = [g for o in self.optimizers for g in o.param_groups]  # loading made new group dicts
 
-# %% ../nbs/10_torch_memory_layer.ipynb #ddeb8356
+    def add_param_group(self, param_group:dict):
+        if getattr(self, '_built', False):  # (torch's __init__ adds the first group itself)
+            raise NotImplementedError('MemoryOptimizer splits the model itself: build a new one for new parameters')
+        super().add_param_group(param_group)
+
+# %% ../nbs/10_torch_memory_layer.ipynb #c6b9a644
 class UsageStats:
     "Accumulates the read weight per value slot over batches and summarises its spread."
     def __init__(self, n_slots:int): # number of value slots (`n_keys**2`)
