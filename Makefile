@@ -36,12 +36,13 @@ test: sync-check
 test-slow: $(STAMP)
 	$(BIN)/nbdev_test --n_workers 2 --flags slow --timing
 
+# both cores (torch reads MKL_NUM_THREADS as well as OMP_NUM_THREADS: set both)
 demo: $(STAMP)
-	OMP_NUM_THREADS=2 TF_NUM_INTRAOP_THREADS=2 $(BIN)/pkm_memory_demo
+	OMP_NUM_THREADS=2 MKL_NUM_THREADS=2 TF_NUM_INTRAOP_THREADS=2 $(BIN)/pkm_memory_demo
 
 # 2 threads for every row; transparent huge pages for torch's large CPU allocations (every row alike)
 bench: $(STAMP)
-	OMP_NUM_THREADS=2 TF_NUM_INTRAOP_THREADS=2 THP_MEM_ALLOC_ENABLE=1 $(BIN)/pkm_memory_bench --json bench_out/bench.json
+	OMP_NUM_THREADS=2 MKL_NUM_THREADS=2 TF_NUM_INTRAOP_THREADS=2 THP_MEM_ALLOC_ENABLE=1 $(BIN)/pkm_memory_bench --json bench_out/bench.json
 
 docs: $(STAMP)
 	PATH=$(abspath $(BIN)):$$PATH $(BIN)/python tools/docs.py

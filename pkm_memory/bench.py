@@ -360,7 +360,7 @@ def targets_w2(rows, tiny=False):
 
 TARGETS.update(w1=targets_w1, w2=targets_w2)
 
-# %% ../nbs/90_bench.ipynb #44f3900b
+# %% ../nbs/90_bench.ipynb #eda44b51
 def run_cases(names:list|None=None, # case names; None: every registered case
               repeats:int=3, # timed runs per row
               tiny:bool=False, # tiny sizes: a smoke test, not a measurement
@@ -402,7 +402,7 @@ def environment() -> dict:
     "What the numbers depend on."
     import torch
     return dict(python=platform.python_version(), torch=torch.__version__, torch_threads=torch.get_num_threads(),
-                omp_num_threads=os.environ.get('OMP_NUM_THREADS'), cpus=os.cpu_count(), machine=platform.machine(),
+                omp_num_threads=os.environ.get('OMP_NUM_THREADS'), mkl_num_threads=os.environ.get('MKL_NUM_THREADS'), cpus=os.cpu_count(), machine=platform.machine(),
                 processor=platform.processor() or platform.platform(), date=time.strftime('%Y-%m-%d %H:%M:%S'),
                 load_average=[round(x, 2) for x in os.getloadavg()] if hasattr(os, 'getloadavg') else None)
 

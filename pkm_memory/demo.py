@@ -13,7 +13,7 @@ from tqdm import tqdm
 from .memory_collection import CosineKnnMemoryCollection, KnnMemory, MemoryFileError
 
 # %% auto #0
-__all__ = ['STEPS', 'step', 'many_memories', 'fifo', 'persistence', 'seed_workload', 'main']
+__all__ = ['STEPS', 'step', 'many_memories', 'fifo', 'persistence', 'seed_workload', 'run', 'main']
 
 # %% ../nbs/95_demo.ipynb #5c634892
 STEPS: dict[str, Callable[[dict], dict]] = {}  # step name -> function(context) -> results, run in this order
@@ -145,9 +145,9 @@ def seed_workload(context:dict) -> dict:
     assert worst < 1e-6 and exact
     return dict(rounds=n // 2, seconds=round(seconds, 2), max_error=worst, exact_after_reload=exact)
 
-# %% ../nbs/95_demo.ipynb #e711c108
-def main(argv:list|None=None): # command-line arguments (default: sys.argv[1:])
-    "Run the demo's steps in order, print what each did, write `summary.json` into the output folder."
+# %% ../nbs/95_demo.ipynb #b8a9953f
+def run(argv:list|None=None)->dict: # command-line arguments (default: sys.argv[1:])
+    "Run the demo's steps in order, print what each did, write `summary.json` into the output folder; the summary."
     p = argparse.ArgumentParser(prog='pkm_memory_demo', description='The pkm_memory demonstration.')
     p.add_argument('--step', action='append', dest='steps', metavar='NAME', help=f'run only this step (repeatable): {", ".join(STEPS)}')
     p.add_argument('--out', default='demo_out', help='output folder (default demo_out)')
@@ -172,3 +172,7 @@ def main(argv:list|None=None): # command-line arguments (default: sys.argv[1:])
     out.write_text(json.dumps(summary, indent=1))
     print(f'done in {summary["total_seconds"]} s; summary in {out}')
     return summary
+
+def main(argv:list|None=None): # command-line arguments (default: sys.argv[1:])
+    "The `pkm_memory_demo` command: `run`, returning nothing, so the exit status is 0 on success."
+    run(argv)

@@ -148,7 +148,7 @@ def _scan_merge(queries, keys, counts, n_min, n_rows, k, chunk):
         slots = torch.cat([slots, chunk_slots], 2).gather(2, pick)
     return best, slots
 
-# %% ../nbs/00_memory_collection.ipynb #53797d55
+# %% ../nbs/00_memory_collection.ipynb #7f4653ae
 def _merge_candidates(best, slots, thr, cand_scores, cand_pairs, cand_slots, k):
     "Merge candidates (score, query pair, slot) into the running top-k rows `best`/`slots` (P, k), in place."
     order = np.argsort(cand_pairs, kind='stable')
@@ -173,23 +173,23 @@ def _scan_threshold(queries, keys, counts, n_min, n_rows, k, chunk, scratch):
     first = min(n_rows, max(k, chunk // 2))  # a dense start gives every query a k-th best to beat
     space = scratch(M * nq * max(first, chunk))  # every score chunk is written here: no big temporaries
     best, slots = _scan_dense(queries, keys, counts, n_min, first, k, out=space[:M * nq * first].view(M, nq, first))
-    best = best.reshape(M * nq, k).numpy().copy()  # the selection runs in numpy: single-threaded small steps
-    slots = slots.reshape(M * nq, k).numpy().copy()  # cost far less there than torch ops do on a busy CPU
+    best = best.reshape(M * nq, k).numpy().copy()  # the merging runs in numpy: small steps cost less there
+    slots = slots.reshape(M * nq, k).numpy().copy()
     thr = best[:, -1].copy()  # (M * nq,) the k-th best score so far: a new row must beat it
-    queries_t = queries.transpose(1, 2)  # (M, dim, nq): scores come out as (M, rows, nq)
     for c0 in range(first, n_rows, chunk):
         c1 = min(n_rows, c0 + chunk)
         n_blocks = -(-(c1 - c0) // b)
-        padded = space[:M * n_blocks * b * nq].view(M, n_blocks * b, nq)  # whole blocks; a ragged tail gets -inf
-        scores = _bmm(keys[:, c0:c1], queries_t, out=padded if c1 - c0 == n_blocks * b else padded[:, :c1 - c0])
-        _mask_rows(scores, c0, c1, counts, n_min, 1)
-        if n_blocks * b > c1 - c0: padded[:, c1 - c0:] = _NEG_INF
-        blocks = padded.numpy().reshape(M, n_blocks, b, nq)
-        hit = blocks.max(axis=2) > thr.reshape(M, 1, nq)  # (M, n_blocks, nq): one cheap pass over the chunk
-        m, blk, q = np.nonzero(hit)  # blocks holding a score that beats their query's k-th best
-        if m.shape[0] == 0: continue
-        pair = m * nq + q
-        block_scores = blocks[m, blk, :, q]  # (n_hits, b)
+        padded = space[:M * nq * n_blocks * b].view(M, nq, n_blocks * b)  # whole blocks; a ragged tail gets -inf
+        if c1 - c0 == n_blocks * b: _bmm(queries, keys[:, c0:c1].transpose(1, 2), out=padded)
+        else:
+            padded[:, :, :c1 - c0] = _bmm(queries, keys[:, c0:c1].transpose(1, 2))
+            padded[:, :, c1 - c0:] = _NEG_INF
+        _mask_rows(padded[:, :, :c1 - c0], c0, c1, counts, n_min, 2)
+        # each block's best score, in torch (all threads): the one pass over the whole chunk
+        hit = torch.amax(padded.view(M, nq, n_blocks, b), 3).numpy() > thr.reshape(M, nq, 1)  # (M, nq, n_blocks)
+        pair, blk = np.nonzero(hit.reshape(M * nq, n_blocks))  # blocks holding a score that beats their query's k-th best
+        if pair.shape[0] == 0: continue
+        block_scores = padded.numpy().reshape(M * nq, n_blocks, b)[pair, blk]  # (n_hits, b), contiguous rows
         i, j = np.nonzero(block_scores > thr[pair][:, None])
         _merge_candidates(best, slots, thr, block_scores[i, j], pair[i], c0 + blk[i] * b + j, k)
     return torch.from_numpy(best).view(M, nq, k), torch.from_numpy(slots).view(M, nq, k)

@@ -2,7 +2,8 @@
 
     python tools/bench_table.py bench_out/bench.json
 """
-import json, sys
+import json, os, sys
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
 def fmt(v, spec): return '-' if v is None else format(v, spec)
 
