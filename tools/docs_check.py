@@ -13,7 +13,8 @@ on:
 - an empty API reference: a module notebook (`#| default_exp`) whose page documents none of the module's
   symbols (nbdev's symbol index, `_modidx.py`), or a documented symbol with no signature under its heading;
 - a Python traceback in the page (an error output, or `Traceback (most recent call last)` in its text);
-- more than one level-1 heading (only the title is one: more means Markdown lines written as `# ...`).
+- more than one level-1 heading (only the title is one: more means Markdown lines written as `# ...`), or a
+  page title that starts with `#` (a title cell written `# # Title`).
 Saves screenshots of the home page and of one module page to _docs_check/. Every wait is bounded.
 """
 import argparse, configparser, functools, http.server, json, os, re, shutil, signal, subprocess, sys, tempfile
@@ -50,6 +51,7 @@ class Page(HTMLParser):
         self.ids, self.links, self.text, self.errors, self.events, self.h1 = set(), [], [], 0, [], 0
         self._skip = 0  # inside <script>/<style>
         self._depth = 0  # how deep the parser is in the element tree
+        self.title, self._in_title = '', False  # the <title> text
 
     def handle_starttag(self, tag, attrs):
         a = dict(attrs)
@@ -59,6 +61,7 @@ class Page(HTMLParser):
             if tag == t and a.get(attr): self.links.append((tag, a[attr]))
         if 'cell-output-error' in (a.get('class') or '').split(): self.errors += 1
         if tag == 'h1': self.h1 += 1
+        if tag == 'title': self._in_title = True
         if tag in ('script', 'style', 'template'): self._skip += 1
         self.events.append(('start', tag, a.get('id'), self._depth))
         if tag not in VOID: self._depth += 1
@@ -68,11 +71,13 @@ class Page(HTMLParser):
         if tag not in VOID: self._depth -= 1
 
     def handle_endtag(self, tag):
+        if tag == 'title': self._in_title = False
         if tag in ('script', 'style', 'template') and self._skip: self._skip -= 1
         if tag not in VOID: self._depth -= 1
         self.events.append(('end', tag, None, self._depth))
 
     def handle_data(self, data):
+        if self._in_title: self.title += data
         if not self._skip: self.text.append(data)
 
     def documented(self, anchor):
@@ -238,6 +243,8 @@ def main(argv=None) -> int:
             where = ' '.join(text[m.start():m.start() + 240].split()) + '...' if m else 'an error output cell'
             problems.append(f'{rel}: Python traceback in the page: {where}')
 
+        if page.title.strip().startswith('#'):  # a title cell written '# # Title' (a commented-out heading)
+            problems.append(f'{rel}: page title starts with "#": {page.title.strip()!r}')
         if page.h1 > 1:  # only the title is a level-1 heading; more means Markdown lines that start with '# '
             problems.append(f'{rel}: {page.h1} level-1 headings: only the title should be one (a Markdown cell '
                             f'whose lines start with "# "?)')
