@@ -143,7 +143,7 @@ def measure_interleaved(rows:list, # (target, implementation) pairs, as for `mea
         out.append(row)
     return out
 
-# %% ../nbs/90_bench.ipynb #91f81c9a
+# %% ../nbs/90_bench.ipynb #d67ef63d
 def _w1_data(n, dim):
     import numpy as np, torch
     np.random.seed(42)
@@ -156,18 +156,22 @@ def _w1_check(vectors):
         if not err < 1e-6: raise AssertionError(f'retrieved vectors differ from the added ones by {err}')
     return check
 
-def w1_pkm(n, dim, buffer, batch):
-    from pkm_memory.memory_collection import CosineKnnMemoryCollection
+def _w1_add_get(make_memory, n, dim, batch, **workload):
+    "The seed's loop on a memory with `add` and `get`: add each batch, then get its nearest stored rows."
     import torch
     vectors = _w1_data(n, dim)
     def run():
-        memory, found = CosineKnnMemoryCollection(buffer), torch.empty_like(vectors)
+        memory, found = make_memory(), torch.empty_like(vectors)
         for i in range(0, n, batch):
             rows = vectors[i:i + batch]
             memory.add(rows)
             found[i:i + batch] = memory.get(rows)
         return found
-    return Workload(run, check=_w1_check(vectors))
+    return Workload(run, check=_w1_check(vectors), **workload)
+
+def w1_pkm(n, dim, buffer, batch):
+    from pkm_memory.memory_collection import CosineKnnMemoryCollection
+    return _w1_add_get(lambda: CosineKnnMemoryCollection(buffer), n, dim, batch)
 
 def w1_torch(n, dim, buffer, batch):
     import torch
@@ -232,16 +236,8 @@ class SeedStyleMemory:
         return torch.tensor(np.stack(picked), dtype=x.dtype)
 
 def w1_seed(n, dim, buffer, batch):
-    import torch
-    vectors = _w1_data(n, dim)
-    def run():
-        memory, found = SeedStyleMemory(buffer), torch.empty_like(vectors)
-        for i in range(0, n, batch):
-            rows = vectors[i:i + batch]
-            memory.add(rows)
-            found[i:i + batch] = memory.get(rows)
-        return found
-    return Workload(run, check=_w1_check(vectors), warmup=False, note='1 full run, no warm-up (too slow to repeat)')
+    return _w1_add_get(lambda: SeedStyleMemory(buffer), n, dim, batch,
+                       warmup=False, note='1 full run, no warm-up (too slow to repeat)')
 
 # %% ../nbs/90_bench.ipynb #d12828de
 def _sizes_w1(tiny): return dict(n=100, dim=16, buffer=20, batch=2) if tiny else dict(n=10000, dim=100, buffer=1000, batch=2)
