@@ -270,7 +270,7 @@ def _parse(data, fmt, version, where):
     if meta.get('sha256') != _digest(meta, tensors): raise bad('checksum mismatch: the file is corrupt')
     return meta, tensors
 
-# %% ../nbs/00_memory_collection.ipynb #3bae804c
+# %% ../nbs/00_memory_collection.ipynb #1955efd5
 class KnnMemory:
     "Many independent FIFO memories of unit keys (and optional values), searched together by exact cosine top-k."
     def __init__(self,
@@ -410,8 +410,9 @@ class KnnMemory:
 
     def _add(self, keys, values, check_values):
         "`add` after the shape checks. Rows come as (M, n, w), or as (n, w) when there is one memory."
-        n, step, work = keys.shape[-2], self._step(), self._work
+        n = keys.shape[-2]
         if n == 0 or (keys.ndim == 2 and self._add_small(keys, values)): return self
+        step, work = self._step(), self._work
         # Everything is checked before anything is written, so a rejected call leaves the memory as it was.
         unit = None
         if n <= step: unit = _unit_rows(keys if keys.dtype == work else keys.to(work), 'keys')  # the usual case
@@ -643,7 +644,7 @@ class TopK(NamedTuple):
 COLLECTION_FORMAT = 'pkm_memory.cosine_knn_memory_collection'
 COLLECTION_FILE = 'cosine-knn-memory.safetensors'
 
-# %% ../nbs/00_memory_collection.ipynb #2421c659
+# %% ../nbs/00_memory_collection.ipynb #15bf636b
 class CosineKnnMemoryCollection(BaseMemoryCollection):
     "The seed's memory: `get` returns, per row, the stored row of highest cosine similarity, as it was added."
     def __init__(self,
@@ -682,8 +683,10 @@ class CosineKnnMemoryCollection(BaseMemoryCollection):
             inputs:torch.Tensor, # (n, dim) rows to remember, any float dtype
            ) -> None:
         "Remember the rows of `inputs`: keys unit-normalised for search, the rows themselves to return."
-        short = self._short(inputs)  # the seed's loop: skip the general checks, which `_add_small` repeats cheaply
-        if short is not None and short._add_small(inputs, inputs): return
+        short = self._short(inputs)  # the seed's loop: the inputs already fit the memory, skip the general checks
+        if short is not None:
+            short._add(inputs, inputs, check_values=False)  # tries the numpy short path first, then the general one
+            return
         inputs = self._check(inputs)
         memory = self.memory
         if memory is None:  # float64 is kept as float64; every other float dtype fits exactly in float32

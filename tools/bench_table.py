@@ -2,10 +2,9 @@
 
     python tools/bench_table.py bench_out/bench.json
 """
-import json, os, sys
+import importlib, json, os, sys
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
-
-def fmt(v, spec): return '-' if v is None else format(v, spec)
+from pkm_memory.bench import CASE_MODULES, TARGETS, _fmt
 
 def main(path):
     data = json.load(open(path))
@@ -15,11 +14,9 @@ def main(path):
     print('| case | implementation | median s | peak MiB | time / first row |')
     print('|:-----|:---------------|---------:|---------:|-----------------:|')
     for r in data['rows']:
-        took = 'error' if r.get('error') else fmt(r.get('seconds'), '.3f')
-        print(f"| {r['case']} | {r['implementation']} | {took} | {fmt(r.get('peak_mib'), '.0f')} | {fmt(r.get('ratio'), '.2f')} |")
-    import importlib
-    from pkm_memory.bench import CASE_MODULES, TARGETS
-    for m in CASE_MODULES: importlib.import_module(m)
+        took = 'error' if r.get('error') else _fmt(r.get('seconds'), '.3f')
+        print(f"| {r['case']} | {r['implementation']} | {took} | {_fmt(r.get('peak_mib'), '.0f')} | {_fmt(r.get('ratio'), '.2f')} |")
+    for m in CASE_MODULES: importlib.import_module(m)  # registers every case's targets
     lines = []
     for name in dict.fromkeys(r['case'] for r in data['rows']):
         rows = [r for r in data['rows'] if r['case'] == name]
