@@ -92,7 +92,7 @@ def _child():
     result = _measure_here(spec['target'], spec['repeats'], spec['kwargs'])
     print('\n' + json.dumps(result), flush=True)
 
-# %% ../nbs/90_bench.ipynb #7a44a984
+# %% ../nbs/90_bench.ipynb #a64da7fe
 def measure(target:str|Callable, # 'module:function' of a prepare function returning a `Workload` (a callable: in-process only)
             implementation:str, # the row's label
             repeats:int=3, # timed runs; the median is reported
@@ -121,29 +121,32 @@ def measure(target:str|Callable, # 'module:function' of a prepare function retur
 
 _on_row = None  # set by `run_cases`: called with each row as soon as it is measured
 
-def measure_interleaved(rows:list, # (target, implementation) pairs, as for `measure`
+def measure_interleaved(rows:list, # (target, implementation) pairs as for `measure`, or (target, implementation, n): only the first n rounds
                         rounds:int=5, # each row runs once per round, in a fresh process; the median is reported
                         isolate:bool=True, threads:int|None=None, **kwargs) -> list: # as for `measure`
     "`measure` for rows that should see the same machine: round by round, each row once, so a load that drifts hits them all."
     global _on_row
+    rows = [tuple(r) if len(r) == 3 else (*r, rounds) for r in rows]
+    for _, label, n in rows:
+        if not (isinstance(n, int) and 1 <= n <= rounds): raise ValueError(f'row {label!r}: rounds must be 1..{rounds}, got {n!r}')
     report, _on_row = _on_row, None  # report each row once, when all its rounds are done
     try:
-        runs = [[measure(target, label, 1, isolate, threads=threads, **kwargs) for target, label in rows]
-                for _ in range(rounds)]
+        runs = [[measure(target, label, 1, isolate, threads=threads, **kwargs) if r < n else None for target, label, n in rows]
+                for r in range(rounds)]
     finally: _on_row = report
     out = []
-    for i, (target, label) in enumerate(rows):
-        mine = [r[i] for r in runs]
+    for i, (target, label, n) in enumerate(rows):
+        mine = [r[i] for r in runs[:n]]
         failed = next((r for r in mine if r.get('error')), None)
         row = dict(failed) if failed else dict(mine[0], seconds=statistics.median(r['seconds'] for r in mine),
                    cpu_seconds=statistics.median(r['cpu_seconds'] for r in mine), times=[r['seconds'] for r in mine],
-                   repeats=rounds, peak_mib=max((r['peak_mib'] for r in mine if r.get('peak_mib') is not None), default=None),
-                   note=f'interleaved: {rounds} rounds, one fresh process per row and round')
+                   repeats=n, peak_mib=max((r['peak_mib'] for r in mine if r.get('peak_mib') is not None), default=None),
+                   note=f'interleaved: {n} of {rounds} rounds, one fresh process per row and round')
         if _on_row: _on_row(row)
         out.append(row)
     return out
 
-# %% ../nbs/90_bench.ipynb #d67ef63d
+# %% ../nbs/90_bench.ipynb #5b5b3b3b
 def _w1_data(n, dim):
     import numpy as np, torch
     np.random.seed(42)
@@ -237,20 +240,21 @@ class SeedStyleMemory:
 
 def w1_seed(n, dim, buffer, batch):
     return _w1_add_get(lambda: SeedStyleMemory(buffer), n, dim, batch,
-                       warmup=False, note='1 full run, no warm-up (too slow to repeat)')
+                       warmup=False, note='no warm-up run (a run takes about a minute)')
 
-# %% ../nbs/90_bench.ipynb #d12828de
+# %% ../nbs/90_bench.ipynb #53becbbd
 def _sizes_w1(tiny): return dict(n=100, dim=16, buffer=20, batch=2) if tiny else dict(n=10000, dim=100, buffer=1000, batch=2)
 
 @case('w1')
 def case_w1(repeats:int=3, tiny:bool=False, isolate:bool=True) -> list:
     "The seed's workload: add then exact top-1 get, batches of 2, 10,000 x 100."
     sizes = _sizes_w1(tiny)
-    ours, faiss_row, plain = measure_interleaved([('pkm_memory.bench:w1_pkm', 'pkm_memory CosineKnnMemoryCollection'),
-                                                  ('pkm_memory.bench:w1_faiss', 'faiss IndexFlatIP'),
-                                                  ('pkm_memory.bench:w1_torch', 'plain torch loop')],
-                                                 max(repeats, 5), isolate, threads=1, **sizes)
-    seed = measure('pkm_memory.bench:w1_seed', 'seed approach (sklearn index per chunk)', 1, isolate, threads=1, **sizes)
+    rounds = max(repeats, 5)
+    ours, faiss_row, plain, seed = measure_interleaved([('pkm_memory.bench:w1_pkm', 'pkm_memory CosineKnnMemoryCollection'),
+                                                        ('pkm_memory.bench:w1_faiss', 'faiss IndexFlatIP'),
+                                                        ('pkm_memory.bench:w1_torch', 'plain torch loop'),
+                                                        ('pkm_memory.bench:w1_seed', 'seed approach (sklearn index per chunk)', 3)],
+                                                       rounds, isolate, threads=1, **sizes)
     return [ours, seed, faiss_row, plain]
 
 # %% ../nbs/90_bench.ipynb #679c366a
