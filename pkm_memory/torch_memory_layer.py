@@ -50,45 +50,54 @@ class MaskedBatchNorm1d(nn.BatchNorm1d):
         if self.affine: y = y * self.weight + self.bias
         return y.to(x.dtype)
 
-# %% ../nbs/10_torch_memory_layer.ipynb #d626674e
-class _ValueGrad(torch.autograd.Function):
-    "Identity on the bag output whose backward produces the value table's gradient, dense or sparse."
+# %% ../nbs/10_torch_memory_layer.ipynb #1049c3a0
+def _index_dtype(n:int): return torch.int32 if n <= torch.iinfo(torch.int32).max else torch.int64
+
+class _Bag(torch.autograd.Function):
+    "`embedding_bag` (sum, per-read weights) whose backward works on the reads sorted by value row."
     @staticmethod
-    def forward(ctx, out, values, indices, weights, sparse):
-        ctx.save_for_backward(indices, weights)
-        ctx.sparse, ctx.shape = sparse, values.shape
-        return out.clone()  # a new tensor (not a view), so callers may modify it in place
+    def forward(ctx, values, indices, weights, sparse):
+        ctx.save_for_backward(values, indices, weights)
+        ctx.sparse = sparse
+        return F.embedding_bag(indices, values, per_sample_weights=weights, mode='sum')
 
     @staticmethod
     @once_differentiable
     def backward(ctx, grad):  # grad: (N, dim)
-        # a loss like `out.sum()` or `.mean()` hands back an expanded (stride 0) gradient; both bag kernels below
-        # (this one and embedding_bag's weight gradient, which receives the returned `grad`) run much slower on it
+        # a loss like `out.sum()` or `.mean()` hands back an expanded (stride 0) gradient, on which both
+        # bag kernels below run much slower
         grad = grad.contiguous()
-        indices, weights = ctx.saved_tensors  # (N, M), (N, M)
-        n_rows, dim = ctx.shape
-        flat = indices.reshape(-1)
-        slots, order = flat.sort()  # reads grouped by value row
-        if ctx.sparse: slots, counts = torch.unique_consecutive(slots, return_counts=True)  # rows read
-        else: counts = torch.bincount(flat, minlength=n_rows)  # every row, most of them empty
-        # row r's gradient is the bag sum of grad[n] * weights[n, m] over the reads (n, m) of r
-        rows = F.embedding_bag(order // indices.shape[1], grad.to(weights.dtype), torch.cumsum(counts, 0) - counts,
-                               per_sample_weights=weights.reshape(-1)[order], mode='sum')
-        if ctx.sparse:
-            rows = torch.sparse_coo_tensor(slots[None], rows, (n_rows, dim), is_coalesced=True, check_invariants=False)
-        return grad, rows, None, None, None
+        values, indices, weights = ctx.saved_tensors  # (n_rows, dim), (N, M), (N, M)
+        (n_rows, dim), (n, m) = values.shape, indices.shape
+        itype = _index_dtype(max(n_rows, n * m))
+        slots, order = indices.reshape(-1).to(itype).sort()  # reads grouped by value row
+        token = (order // m).to(itype)  # the bag (token) of each sorted read
+        g_values = g_weights = None
+        if ctx.needs_input_grad[2]:  # grad[token] . values[slot], read by read in row order
+            offsets = torch.arange(0, n * m, m, dtype=itype, device=grad.device)  # (unused with a read-to-bag map)
+            dots = torch.ops.aten._embedding_bag_per_sample_weights_backward(grad, values, slots, offsets, token, 0, -1)
+            g_weights = torch.empty_like(dots).scatter_(0, order, dots).view(n, m)
+        if ctx.needs_input_grad[0]:
+            if ctx.sparse: slots, counts = torch.unique_consecutive(slots, return_counts=True)  # rows read
+            else: counts = torch.bincount(slots, minlength=n_rows)  # every row, most of them empty
+            # row r's gradient is the bag sum of grad[n] * weights[n, m] over the reads (n, m) of r
+            g_values = F.embedding_bag(token, grad.to(weights.dtype), (torch.cumsum(counts, 0) - counts).to(itype),
+                                       per_sample_weights=weights.reshape(-1)[order], mode='sum')
+            if ctx.sparse:
+                g_values = torch.sparse_coo_tensor(slots[None].long(), g_values, (n_rows, dim),
+                                                   is_coalesced=True, check_invariants=False)
+        return g_values, None, g_weights, None
 
-# %% ../nbs/10_torch_memory_layer.ipynb #85ee063b
+# %% ../nbs/10_torch_memory_layer.ipynb #1eec85e7
 def weighted_bag(values:torch.Tensor, # (n_rows, dim) table
                  indices:torch.Tensor, # (N, M) int64 rows to read
                  weights:torch.Tensor, # (N, M) weight of each row, same dtype as `values`
                  sparse:bool=False, # give `values` a sparse gradient
                 )->torch.Tensor: # (N, dim): `sum_m weights[n, m] * values[indices[n, m]]`
     "Weighted sum of table rows per bag, with a fast dense or sparse gradient for the table."
-    out = F.embedding_bag(indices, values.detach(), per_sample_weights=weights, mode='sum')
-    if values.requires_grad and torch.is_grad_enabled():
-        out = _ValueGrad.apply(out, values, indices, weights.detach(), sparse)
-    return out
+    if torch.is_grad_enabled() and (values.requires_grad or weights.requires_grad):
+        return _Bag.apply(values, indices, weights, sparse)
+    return F.embedding_bag(indices, values, per_sample_weights=weights, mode='sum')
 
 # %% ../nbs/10_torch_memory_layer.ipynb #0900d2ab
 def _candidate_pairs(knn):
@@ -191,7 +200,7 @@ class HashingMemory(nn.Module):
         self.usage = UsageStats(self.n_keys ** 2) if on else None
         return self.usage
 
-# %% ../nbs/10_torch_memory_layer.ipynb #3ce57b50
+# %% ../nbs/10_torch_memory_layer.ipynb #ff1602b0
 def _check_input(self:HashingMemory, x, mask):
     if not isinstance(x, torch.Tensor): raise TypeError(f"input must be a torch.Tensor, got {type(x).__name__}")
     if not x.is_floating_point(): raise TypeError(f"input must be a floating-point tensor, got {x.dtype}")
@@ -223,12 +232,40 @@ def _query(self:HashingMemory, x, mask):
     return F.dropout(q, self.query_dropout, self.training)
 HashingMemory._query = _query
 
+class _SubKeyTopk(torch.autograd.Function):
+    "Top `knn` of `q @ keys.T` per row; the query gradient reads only the picked keys."
+    @staticmethod
+    def forward(ctx, q, keys, knn):  # q: (G, N, half), keys: (G, n_keys, half)
+        scores, idx = torch.bmm(q, keys.transpose(1, 2)).topk(knn, dim=-1)  # (G, N, knn), sorted
+        ctx.save_for_backward(q, keys, idx)
+        ctx.mark_non_differentiable(idx)
+        return scores, idx
+
+    @staticmethod
+    @once_differentiable
+    def backward(ctx, grad, _):  # grad: (G, N, knn)
+        q, keys, idx = ctx.saved_tensors
+        (g, n, half), nk, knn = q.shape, keys.shape[1], idx.shape[-1]
+        grad = grad.contiguous()
+        g_q = g_keys = None
+        if ctx.needs_input_grad[0]:  # d q[n] = sum_j grad[n, j] * keys[idx[n, j]]: a bag per (group, token)
+            flat = idx + torch.arange(0, g * nk, nk, device=idx.device).view(g, 1, 1)  # rows of keys as (G*n_keys, half)
+            g_q = F.embedding_bag(flat.view(g * n, knn), keys.reshape(g * nk, half),
+                                  per_sample_weights=grad.view(g * n, knn), mode='sum').view(g, n, half)
+        if ctx.needs_input_grad[1]:  # d keys = dense(grad)^T q: the picks scattered into one product per group
+            dense = torch.zeros(g, n, nk, dtype=grad.dtype, device=grad.device).scatter_(-1, idx, grad)
+            g_keys = torch.bmm(dense.transpose(1, 2), q)
+        return g_q, g_keys, None
+
 def _topk(self:HashingMemory, q):
     "Two-level top-k over the product keys: scores and value rows, each (heads, N, knn), sorted by score."
     n, h, knn, nk, half = q.shape[0], self.heads, self.knn, self.n_keys, self.k_dim // 2
     q = q.view(n, h * 2, half).transpose(0, 1)  # (heads*2, N, half)
-    sub = torch.bmm(q, self.keys.view(h * 2, nk, half).transpose(1, 2))  # (heads*2, N, n_keys)
-    sub, sub_idx = sub.topk(knn, dim=-1)  # (heads*2, N, knn), sorted
+    keys = self.keys.view(h * 2, nk, half)
+    if q.dtype == keys.dtype and not torch.is_autocast_enabled(q.device.type):
+        sub, sub_idx = _SubKeyTopk.apply(q, keys, knn)  # (heads*2, N, knn), sorted
+    else:  # autocast: the low-precision product and top-k, differentiated by autograd
+        sub, sub_idx = torch.bmm(q, keys.transpose(1, 2)).topk(knn, dim=-1)
     sub, sub_idx = sub.view(h, 2, n, knn), sub_idx.view(h, 2, n, knn)
     ca, cb = self._cand_a, self._cand_b  # only the pairs that can make the top knn
     pair = sub[:, 0].gather(-1, ca.expand(h, n, -1)) + sub[:, 1].gather(-1, cb.expand(h, n, -1))  # (heads, N, n_pairs)
@@ -237,7 +274,7 @@ def _topk(self:HashingMemory, q):
     return scores, rows  # (heads, N, knn)
 HashingMemory._topk = _topk
 
-# %% ../nbs/10_torch_memory_layer.ipynb #ed197f74
+# %% ../nbs/10_torch_memory_layer.ipynb #6c69d022
 def memory_values(model:nn.Module)->list:
     "The value tables of every `HashingMemory` inside `model` (each once)."
     seen, out = set(), []
@@ -261,7 +298,7 @@ def param_groups(model:nn.Module, # any module holding `HashingMemory` layers
                    weight_decay=value_weight_decay)]
     return [g for g in groups if g['params']]
 
-# %% ../nbs/10_torch_memory_layer.ipynb #8e61f14f
+# %% ../nbs/10_torch_memory_layer.ipynb #1dae5d61
 class MemoryOptimizer(torch.optim.Optimizer):
     "SparseAdam for sparse memory value tables plus a dense optimizer for every other parameter, stepped together."
     def __init__(self,
@@ -313,7 +350,7 @@ class MemoryOptimizer(torch.optim.Optimizer):
             raise NotImplementedError('MemoryOptimizer splits the model itself: build a new one for new parameters')
         super().add_param_group(param_group)
 
-# %% ../nbs/10_torch_memory_layer.ipynb #c6b9a644
+# %% ../nbs/10_torch_memory_layer.ipynb #8f59e3a9
 class UsageStats:
     "Accumulates the read weight per value slot over batches and summarises its spread."
     def __init__(self, n_slots:int): # number of value slots (`n_keys**2`)
