@@ -314,18 +314,18 @@ def w2_floor(n, dim, nq, k, chunk=4096):
         for c in range(0, n - chunk + 1, chunk): torch.mm(queries, rows[c:c + chunk].T, out=out)
     return Workload(run, note='products into one reused buffer, no result')
 
-# %% ../nbs/90_bench.ipynb #f8392231
+# %% ../nbs/90_bench.ipynb #13d0c7c6
 def _sizes_w2(tiny): return dict(n=8192, dim=32, nq=64, k=32) if tiny else dict(n=262144, dim=128, nq=512, k=32)
 
 @case('w2')
 def case_w2(repeats:int=3, tiny:bool=False, isolate:bool=True) -> list:
     "Exact top-32 over 262,144 stored rows of width 128, for 512 queries."
-    sizes = _sizes_w2(tiny)
-    return [measure('pkm_memory.bench:w2_pkm', 'pkm_memory KnnMemory.search', repeats, isolate, **sizes),
-            measure('pkm_memory.bench:w2_faiss', 'faiss IndexFlatIP', repeats, isolate, **sizes),
-            measure('pkm_memory.bench:w2_topk', 'torch matmul + topk', repeats, isolate, **sizes),
-            measure('pkm_memory.bench:w2_matmul', 'torch matmul alone', repeats, isolate, **sizes),
-            measure('pkm_memory.bench:w2_floor', 'torch chunked matmul, no selection', repeats, isolate, **sizes)]
+    return measure_interleaved([('pkm_memory.bench:w2_pkm', 'pkm_memory KnnMemory.search'),
+                                ('pkm_memory.bench:w2_faiss', 'faiss IndexFlatIP'),
+                                ('pkm_memory.bench:w2_topk', 'torch matmul + topk'),
+                                ('pkm_memory.bench:w2_matmul', 'torch matmul alone'),
+                                ('pkm_memory.bench:w2_floor', 'torch chunked matmul, no selection')],
+                               max(repeats, 5), isolate, **_sizes_w2(tiny))
 
 # %% ../nbs/90_bench.ipynb #91e440e6
 TARGETS: dict[str, Callable[[list, bool], list]] = {}  # case name -> function(rows, tiny) -> lines
