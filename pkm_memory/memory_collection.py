@@ -272,7 +272,7 @@ def _parse(data, fmt, version, where):
     if meta.get('sha256') != _digest(meta, tensors): raise bad('checksum mismatch: the file is corrupt')
     return meta, tensors
 
-# %% ../nbs/00_memory_collection.ipynb #66b9a991
+# %% ../nbs/00_memory_collection.ipynb #714a7d9e
 class KnnMemory:
     "Many independent FIFO memories of unit keys (and optional values), searched together by exact cosine top-k."
     def __init__(self,
@@ -302,7 +302,7 @@ class KnnMemory:
         self._totals = np.zeros(self.n_memories, dtype=np.int64)  # rows added to each memory since its reset
         self._in_step = True  # every memory has had the same number of rows added since its reset
         self._scratch_buffers = {}  # dtype -> flat work tensor for big scans and adds (see `_scratch`)
-        self._dm, self._dm_valid, self._dm_scores = None, 0, None  # the short get's dim-major keys (`_dim_major`)
+        self._dm, self._dm_valid = None, 0  # the short get's dim-major copy of the keys (see `_dim_major`)
 
     def __repr__(self):
         return (f'{type(self).__name__}(n_memories={self.n_memories}, dim={self.dim}, capacity={self.capacity}, '
@@ -408,10 +408,7 @@ class KnnMemory:
         if n_rows * self.dim > _MIRROR_MAX: scores = torch.mm(queries, self._keys_t[:, :n_rows]).numpy()
         else:  # numpy's product over dim-major keys, in cache-sized slices: ~20% faster than torch.mm on (slots, dim)
             keys, q = self._dm if self._dm_valid >= n_rows else self._dim_major(n_rows), queries.numpy()
-            scores = self._dm_scores
-            if scores is None or scores.size < nq * n_rows:
-                self._dm_scores = scores = np.empty(nq * max(n_rows, keys.shape[1]), keys.dtype)
-            scores = scores[:nq * n_rows].reshape(nq, n_rows)
+            scores = np.empty((nq, n_rows), keys.dtype)
             for c0 in range(0, n_rows, _MIRROR_COLS):
                 c1 = min(n_rows, c0 + _MIRROR_COLS)
                 np.matmul(q, keys[:, c0:c1], out=scores[:, c0:c1])
