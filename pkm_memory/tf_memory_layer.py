@@ -326,6 +326,34 @@ def _candidate_ranks(knn):
     pairs = [(a, b) for a in range(knn) for b in range(knn) if (a + 1) * (b + 1) <= knn]
     return np.array([a for a, _ in pairs], np.int32), np.array([b for _, b in pairs], np.int32)
 
+_INT32_SEGMENTS = 2 ** 31  # int32 segment ids (twice as fast as int64) below this many dense entries
+
+def _spread_picks(values, picks, n_keys):
+    "(G, N, n_keys) zeros holding `values[g, n, j]` at column `picks[g, n, j]` (distinct per row): one segment sum."
+    shape = tf.shape(picks, out_type=tf.int64)  # (G, N, knn)
+    size = shape[0] * shape[1] * n_keys
+    def scatter(dtype):
+        starts = tf.range(tf.cast(shape[0] * shape[1], dtype), dtype=dtype) * n_keys  # first entry of each row
+        ids = tf.reshape(tf.reshape(tf.cast(picks, dtype), [-1, tf.cast(shape[2], dtype)]) + starts[:, None], [-1])
+        return tf.math.unsorted_segment_sum(tf.reshape(values, [-1]), ids, tf.cast(size, dtype))
+    dense = tf.cond(size < _INT32_SEGMENTS, lambda: scatter(tf.int32), lambda: scatter(tf.int64))
+    return tf.reshape(dense, tf.concat([shape[:2], [n_keys]], 0))
+
+def _subkey_top_k(q, # (G, N, half) query halves
+                  keys, # (G, n_keys, half) sub-keys
+                  knn, # picks per row
+                 ): # scores (G, N, knn) sorted, sub-key indices (G, N, knn) int32
+    "Top `knn` of `q @ keys^T`, whose gradient spreads the picks' gradients once and runs the two products."
+    n_keys = keys.shape[1]
+    @tf.custom_gradient
+    def top(q, keys):
+        scores, picks = tf.math.top_k(tf.matmul(q, keys, transpose_b=True), knn)
+        def grad(g_scores, g_picks=None):  # g_scores: (G, N, knn); the indices have no gradient
+            dense = _spread_picks(g_scores, picks, n_keys)  # (G, N, n_keys): zero off the picks
+            return tf.matmul(dense, keys), tf.matmul(dense, q, transpose_a=True)
+        return (scores, picks), grad
+    return top(q, keys)
+
 # %% ../nbs/20_tf_memory_layer.ipynb #b8e3c999
 @keras.saving.register_keras_serializable(package="pkm_memory")
 class HashingMemory(keras.layers.Layer):
@@ -422,7 +450,7 @@ def _top_k(self:HashingMemory, q):
     h, half, knn, nk = self.heads, self.k_dim // 2, self.knn, self.n_keys
     halves = tf.transpose(tf.reshape(q, [-1, 2 * h, half]), [1, 0, 2])  # (heads*2, N, half): head h half j at 2h+j
     keys = tf.reshape(tf.cast(self.keys, q.dtype), [2 * h, nk, half])  # (heads*2, n_keys, half)
-    sub, sub_rows = tf.math.top_k(tf.matmul(halves, keys, transpose_b=True), knn)  # (heads*2, N, knn), sorted
+    sub, sub_rows = _subkey_top_k(halves, keys, knn)  # (heads*2, N, knn), sorted
     sub, sub_rows = tf.reshape(sub, [h, 2, -1, knn]), tf.reshape(tf.cast(sub_rows, tf.int64), [h, 2, -1, knn])
     a, b = self._cand_a, self._cand_b  # (n_pairs,) ranks into the two sorted lists
     pairs = tf.gather(sub[:, 0], a, axis=-1) + tf.gather(sub[:, 1], b, axis=-1)  # (heads, N, n_pairs)
