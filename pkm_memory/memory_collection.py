@@ -394,7 +394,7 @@ class KnnMemory:
         if norms is None: return False  # a zero row, NaN, Inf: the general path decides
         if start + n > self._store['keys'].shape[1]: self._grow(start + n)
         np.divide(rows, norms[:, None], out=self._flat_np['keys'][start:start + n])  # unit keys, straight into storage
-        if start < self._dm_valid: self._dm_valid = start  # the dim-major copy is stale from here on
+        self._dm_valid = min(self._dm_valid, start)  # the dim-major copy is stale from here on
         if values is not None: self._flat_np['values'][start:start + n] = rows if values is keys else values.numpy()
         self._totals[0] += n  # flat rows: there is one memory
         return True
@@ -407,7 +407,7 @@ class KnnMemory:
         # raw queries: a positive scaling keeps the order
         if n_rows * self.dim > _MIRROR_MAX: scores = torch.mm(queries, self._keys_t[:, :n_rows]).numpy()
         else:  # numpy's product over dim-major keys, in cache-sized slices: ~20% faster than torch.mm on (slots, dim)
-            keys, q = self._dm if self._dm_valid >= n_rows else self._dim_major(n_rows), queries.numpy()
+            keys, q = self._dim_major(n_rows), queries.numpy()
             scores = np.empty((nq, n_rows), keys.dtype)
             for c0 in range(0, n_rows, _MIRROR_COLS):
                 c1 = min(n_rows, c0 + _MIRROR_COLS)
