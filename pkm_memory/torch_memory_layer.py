@@ -13,6 +13,7 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 from torch.autograd.function import once_differentiable
+from .native import row_topk
 
 # %% ../nbs/10_torch_memory_layer.ipynb #58876613
 _LOW_PRECISION = (torch.float16, torch.bfloat16)
@@ -236,7 +237,7 @@ class _SubKeyTopk(torch.autograd.Function):
     "Top `knn` of `q @ keys.T` per row; the query gradient reads only the picked keys."
     @staticmethod
     def forward(ctx, q, keys, knn):  # q: (G, N, half), keys: (G, n_keys, half)
-        scores, idx = torch.bmm(q, keys.transpose(1, 2)).topk(knn, dim=-1)  # (G, N, knn), sorted
+        scores, idx = row_topk(torch.bmm(q, keys.transpose(1, 2)), knn)  # (G, N, knn), sorted; ties: lower index
         ctx.save_for_backward(q, keys, idx)
         ctx.mark_non_differentiable(idx)
         return scores, idx
@@ -269,7 +270,8 @@ def _topk(self:HashingMemory, q):
     sub, sub_idx = sub.view(h, 2, n, knn), sub_idx.view(h, 2, n, knn)
     ca, cb = self._cand_a, self._cand_b  # only the pairs that can make the top knn
     pair = sub[:, 0].gather(-1, ca.expand(h, n, -1)) + sub[:, 1].gather(-1, cb.expand(h, n, -1))  # (heads, N, n_pairs)
-    scores, best = pair.topk(knn, dim=-1)  # (heads, N, knn)
+    best = row_topk(pair.detach(), knn)[1]  # (heads, N, knn)
+    scores = pair.gather(-1, best)
     rows = sub_idx[:, 0].gather(-1, ca[best]) * nk + sub_idx[:, 1].gather(-1, cb[best])
     return scores, rows  # (heads, N, knn)
 HashingMemory._topk = _topk
