@@ -123,7 +123,9 @@ _on_row = None  # set by `run_cases`: called with each row as soon as it is meas
 
 def measure_interleaved(rows:list, # (target, implementation) pairs as for `measure`, or (target, implementation, n): only the first n rounds
                         rounds:int=5, # each row runs once per round, in a fresh process; the median is reported
-                        isolate:bool=True, threads:int|None=None, **kwargs) -> list: # as for `measure`
+                        isolate:bool=True, threads:int|None=None, # as for `measure`
+                        repeats:int=1, # timed runs per row and round (after the row's warm-up); their median is the round's time
+                        **kwargs) -> list: # as for `measure`
     "`measure` for rows that should see the same machine: round by round, each row once, so a load that drifts hits them all."
     global _on_row
     rows = [tuple(r) if len(r) == 3 else (*r, rounds) for r in rows]
@@ -131,7 +133,7 @@ def measure_interleaved(rows:list, # (target, implementation) pairs as for `meas
         if not (isinstance(n, int) and 1 <= n <= rounds): raise ValueError(f'row {label!r}: rounds must be 1..{rounds}, got {n!r}')
     report, _on_row = _on_row, None  # report each row once, when all its rounds are done
     try:
-        runs = [[measure(target, label, 1, isolate, threads=threads, **kwargs) if r < n else None for target, label, n in rows]
+        runs = [[measure(target, label, repeats, isolate, threads=threads, **kwargs) if r < n else None for target, label, n in rows]
                 for r in range(rounds)]
     finally: _on_row = report
     out = []

@@ -4,10 +4,11 @@
 
 # %% ../nbs/92_bench_pkm.ipynb #3a59622c
 from __future__ import annotations
-from .bench import Workload, case, measure, TARGETS, _row, _verdict
+from .bench import Workload, case, measure, measure_interleaved, TARGETS, _row, _verdict
 
 # %% auto #0
-__all__ = ['param_counts', 'pkm_torch', 'ffn_torch', 'pkm_tf', 'case_pkm', 'targets_pkm']
+__all__ = ['param_counts', 'pkm_torch', 'ffn_torch', 'pkm_tf', 'pkm_torch_dense', 'pkm_tf_eager', 'pkm_tf_function', 'case_pkm',
+           'targets_pkm']
 
 # %% ../nbs/92_bench_pkm.ipynb #144a849e
 def _sizes(tiny:bool) -> dict:
@@ -75,17 +76,23 @@ def pkm_tf(tokens, dim, k_dim, n_keys, heads, knn, mode='xla'):
     run()  # warm-up (tracing, XLA compilation) outside the measured window
     return Workload(run, warmup=False, check=lambda grads: _finite([tf.convert_to_tensor(g) for g in grads]))
 
+# one prepare function per row, so that interleaved rounds (which share their keyword arguments) can run them all
+def pkm_torch_dense(**kw): return pkm_torch(**kw, sparse=False)
+def pkm_tf_eager(**kw): return pkm_tf(**kw, mode='eager')
+def pkm_tf_function(**kw): return pkm_tf(**kw, mode='function')
+
 # %% ../nbs/92_bench_pkm.ipynb #b9f1c503
 @case('pkm')
 def case_pkm(repeats:int=3, tiny:bool=False, isolate:bool=True) -> list:
     "One training step (forward + backward) of the memory layers and of a dense FFN, 8 x 128 tokens of width 512."
-    s = _sizes(tiny)
-    rows = [measure('pkm_memory.bench_pkm:pkm_torch', 'torch HashingMemory, sparse value grad', repeats, isolate, **s, sparse=True),
-            measure('pkm_memory.bench_pkm:pkm_torch', 'torch HashingMemory, dense value grad', repeats, isolate, **s, sparse=False),
-            measure('pkm_memory.bench_pkm:ffn_torch', 'torch dense FFN 4x', repeats, isolate, **s)]
-    for mode, label in [('eager', 'eager'), ('function', 'tf.function'), ('xla', 'tf.function + XLA')]:
-        rows.append(measure('pkm_memory.bench_pkm:pkm_tf', f'keras HashingMemory, {label}', repeats, isolate, **s, mode=mode))
-    return rows
+    m = 'pkm_memory.bench_pkm:'
+    return measure_interleaved([(m + 'pkm_torch', 'torch HashingMemory, sparse value grad'),
+                                (m + 'pkm_torch_dense', 'torch HashingMemory, dense value grad'),
+                                (m + 'ffn_torch', 'torch dense FFN 4x'),
+                                (m + 'pkm_tf_eager', 'keras HashingMemory, eager', 1),  # slow and no target: one round
+                                (m + 'pkm_tf_function', 'keras HashingMemory, tf.function'),
+                                (m + 'pkm_tf', 'keras HashingMemory, tf.function + XLA')],
+                               max(repeats, 3), isolate, repeats=3, **_sizes(tiny))
 
 def targets_pkm(rows, tiny=False):
     torch_pkm, ffn = _row(rows, 'torch HashingMemory, sparse'), _row(rows, 'torch dense FFN')
