@@ -55,6 +55,11 @@ class _PeakMemory:
             self._thread = threading.Thread(target=sample, daemon=True)
             self._thread.start()
         return self
+    def restart(self):
+        "Forget the peak so far (not the baseline): from here on only what is held at the worst moment counts."
+        if self.method.startswith('RSS'): self.peak = _status_kib('VmRSS') or 0
+        else:
+            with open('/proc/self/clear_refs', 'w') as f: f.write('5')
     def __exit__(self, *exc):
         if self.method.startswith('RSS'):
             self._stop.set(); self._thread.join()
@@ -74,6 +79,7 @@ def _measure_here(target, repeats, kwargs):
     with _PeakMemory() as memory:
         if workload.build is not None: workload.build()
         if workload.warmup: workload.run()  # its result is dropped at once
+        memory.restart()  # one-off transients of build and warm-up (tracing, compiling) are not the row's peak
         wall, cpu = [], []
         for _ in range(repeats):
             result = None  # the last run's result must not stay alive while the next one runs
