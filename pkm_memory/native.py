@@ -83,7 +83,7 @@ int pkm_row_topk(const float *x, int64_t rows, int64_t n, int64_t k, float *ov, 
 '''
 _FLAGS = ('-O3', '-march=native', '-shared', '-fPIC', '-pthread')
 
-# %% ../nbs/05_native.ipynb #1f8ce201
+# %% ../nbs/05_native.ipynb #0e715f80
 def _cpu_id():
     "What `-march=native` compiles for: the machine and, on Linux, the CPU's model name and flags."
     text = platform.machine() + platform.processor()
@@ -93,12 +93,22 @@ def _cpu_id():
     except OSError: pass
     return text
 
+def _private_dir(path):
+    "`path`, created if missing, if only this user can write it (else None): a shared temporary directory must not let another user plant a library."
+    try:
+        path.mkdir(mode=0o700, exist_ok=True)
+        st = path.stat()
+        if hasattr(os, 'getuid') and (st.st_uid != os.getuid() or st.st_mode & 0o022): return None
+        return path
+    except OSError: return None
+
 def _cache_dirs():
     "Where the compiled library may live, best first."
     env = os.environ.get('PKM_MEMORY_CACHE')
     if env: yield Path(env)
     yield Path(os.environ.get('XDG_CACHE_HOME') or Path.home() / '.cache') / 'pkm_memory'
-    yield Path(tempfile.gettempdir()) / f'pkm_memory-{os.getuid() if hasattr(os, "getuid") else "user"}'
+    tmp = _private_dir(Path(tempfile.gettempdir()) / f'pkm_memory-{os.getuid() if hasattr(os, "getuid") else "user"}')
+    if tmp is not None: yield tmp
 
 def _compile(cc, path):
     "Compile `_SOURCE` with `cc` into `path`, atomically; None, or why it failed."
