@@ -11,11 +11,10 @@ import torch
 # %% auto #0
 __all__ = ['native_status', 'row_topk']
 
-# %% ../nbs/05_native.ipynb #d1349b77
+# %% ../nbs/05_native.ipynb #d22da84e
 _SOURCE = r'''
 #include <stdint.h>
 #include <stdlib.h>
-#include <pthread.h>
 
 /* Top k of one row: values descending in ov, positions in oi; ties keep index order. 1 on NaN. */
 static int row_topk(const float *x, int64_t n, int64_t k, float *ov, int64_t *oi, float *bm, int32_t *cand) {
@@ -47,43 +46,29 @@ static int row_topk(const float *x, int64_t n, int64_t k, float *ov, int64_t *oi
     return 0;
 }
 
-typedef struct { const float *x; int64_t r0, r1, n, k; float *ov; int64_t *oi; int status; } job_t;
-
-static void *run(void *arg) {
-    job_t *a = (job_t *)arg;
-    float *bm = malloc(sizeof(float) * a->k);
-    int32_t *cand = malloc(sizeof(int32_t) * a->n);
-    if (!bm || !cand) a->status = 2;
-    for (int64_t r = a->r0; r < a->r1 && !a->status; r++)
-        a->status = row_topk(a->x + r * a->n, a->n, a->k, a->ov + r * a->k, a->oi + r * a->k, bm, cand);
-    free(bm); free(cand);
-    return 0;
-}
-
 /* rows x n contiguous float32 -> rows x k values and int64 positions. 0: done, 1: a NaN, 2: out of memory. */
 int pkm_row_topk(const float *x, int64_t rows, int64_t n, int64_t k, float *ov, int64_t *oi, int threads) {
-    job_t jobs[64];
-    pthread_t ids[64];
-    int started[64] = {0}, status = 0;
+    int status = 0;
     if (rows < 256 * (int64_t)threads) threads = (int)(rows / 256);
     if (threads < 1) threads = 1;
-    if (threads > 64) threads = 64;
-    for (int i = 0; i < threads; i++) {
-        jobs[i] = (job_t){x, rows * i / threads, rows * (i + 1) / threads, n, k, ov, oi, 0};
-        if (i > 0) started[i] = pthread_create(&ids[i], 0, run, &jobs[i]) == 0;
+    #pragma omp parallel num_threads(threads) reduction(max:status)
+    {
+        float *bm = malloc(sizeof(float) * k);
+        int32_t *cand = malloc(sizeof(int32_t) * n);
+        int mine = (bm && cand) ? 0 : 2;
+        #pragma omp for schedule(static)
+        for (int64_t r = 0; r < rows; r++)
+            if (!mine) mine = row_topk(x + r * n, n, k, ov + r * k, oi + r * k, bm, cand);
+        free(bm); free(cand);
+        status = mine;
     }
-    run(&jobs[0]);
-    for (int i = 1; i < threads; i++) {
-        if (started[i]) pthread_join(ids[i], 0);
-        else run(&jobs[i]);  /* no thread: do its rows here */
-    }
-    for (int i = 0; i < threads; i++) status = jobs[i].status > status ? jobs[i].status : status;
     return status;
 }
 '''
-_FLAGS = ('-O3', '-march=native', '-shared', '-fPIC', '-pthread')
+_FLAGS = ('-O3', '-march=native', '-shared', '-fPIC')
+_OPENMP = ('-fopenmp',)  # tried first; a compiler without OpenMP builds a one-thread kernel
 
-# %% ../nbs/05_native.ipynb #0e715f80
+# %% ../nbs/05_native.ipynb #d694d8d8
 def _cpu_id():
     "What `-march=native` compiles for: the machine and, on Linux, the CPU's model name and flags."
     text = platform.machine() + platform.processor()
@@ -116,8 +101,10 @@ def _compile(cc, path):
     fd, tmp = tempfile.mkstemp(suffix='.so', dir=path.parent)
     os.close(fd)
     try:
-        proc = subprocess.run([cc, *_FLAGS, '-x', 'c', '-', '-o', tmp], input=_SOURCE, capture_output=True,
-                              text=True, timeout=120)
+        for extra in (_OPENMP, ()):
+            proc = subprocess.run([cc, *_FLAGS, *extra, '-x', 'c', '-', '-o', tmp], input=_SOURCE, capture_output=True,
+                                  text=True, timeout=120)
+            if proc.returncode == 0: break
         if proc.returncode != 0:
             return f'{cc} failed: ' + ((proc.stderr or proc.stdout).strip().splitlines() or ['?'])[-1]
         os.replace(tmp, path)
