@@ -40,9 +40,13 @@ test-slow: $(STAMP)
 demo: $(STAMP)
 	OMP_NUM_THREADS=2 MKL_NUM_THREADS=2 TF_NUM_INTRAOP_THREADS=2 $(BIN)/pkm_memory_demo
 
-# 2 threads for every row; transparent huge pages for torch's large CPU allocations (every row alike)
+# 2 threads for every row; transparent huge pages for torch's large CPU allocations (every row alike);
+# TensorFlow with its default oneDNN setting (the tests above turn oneDNN off for reproducible numerics);
+# BENCH_ARGS picks cases, e.g. make bench BENCH_ARGS="--case pkm"
+BENCH_ARGS ?=
 bench: $(STAMP)
-	OMP_NUM_THREADS=2 MKL_NUM_THREADS=2 TF_NUM_INTRAOP_THREADS=2 THP_MEM_ALLOC_ENABLE=1 $(BIN)/pkm_memory_bench --json bench_out/bench.json
+	env -u TF_ENABLE_ONEDNN_OPTS OMP_NUM_THREADS=2 MKL_NUM_THREADS=2 TF_NUM_INTRAOP_THREADS=2 THP_MEM_ALLOC_ENABLE=1 \
+		$(BIN)/pkm_memory_bench --json bench_out/bench.json $(BENCH_ARGS)
 
 docs: $(STAMP)
 	PATH=$(abspath $(BIN)):$$PATH $(BIN)/python tools/docs.py
