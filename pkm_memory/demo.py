@@ -4,7 +4,7 @@
 
 # %% ../nbs/95_demo.ipynb #d9ae235c
 from __future__ import annotations
-import argparse, json, math, os, tempfile, time
+import argparse, json, math, os, sys, tempfile, time
 from pathlib import Path
 from typing import Callable
 import numpy as np
@@ -153,13 +153,14 @@ def run(argv:list|None=None)->dict: # command-line arguments (default: sys.argv[
     p.add_argument('--out', default='demo_out', help='output folder (default demo_out)')
     p.add_argument('--quick', action='store_true', help='smaller sizes, for tests')
     p.add_argument('--seed', type=int, default=0)
-    p.add_argument('--no-progress', action='store_true', help='no progress bars')
+    p.add_argument('--no-progress', action='store_true', help='no progress bars (the default when stderr is not a terminal)')
     a = p.parse_args(argv)
     unknown = [s for s in a.steps or [] if s not in STEPS]
     if unknown: p.error(f'unknown step(s) {unknown}; known: {list(STEPS)}')
     os.makedirs(a.out, exist_ok=True)
     torch.manual_seed(a.seed)
-    context = dict(out_dir=a.out, quick=a.quick, seed=a.seed, progress=not a.no_progress)
+    progress = not a.no_progress and sys.stderr.isatty()  # bars redraw in a terminal; in a log file they pile up
+    context = dict(out_dir=a.out, quick=a.quick, seed=a.seed, progress=progress)
     summary, begin = {}, time.perf_counter()
     for name, fn in STEPS.items():
         if a.steps and name not in a.steps: continue
