@@ -274,7 +274,7 @@ class MemorizingTransformer(nn.Module):
                  heads:int=4, # attention heads per block
                  dim_head:int=32, # width of each head
                  segment_len:int=32, # longest segment read at once (positions are counted within it)
-                 knn_layer:int=-1, # index of the block with kNN attention (the paper: a late layer)
+                 knn_layer:int=-1, # index of the block with kNN attention (the paper: a late layer; on the recall task here only 0 learned, see the tutorial)
                  topk:int=8, # memories retrieved per query
                  memory_size:int=512, # rows kept per document and head
                  token_shift:bool=True, # also embed the previous token at each position
