@@ -68,7 +68,7 @@ int pkm_row_topk(const float *x, int64_t rows, int64_t n, int64_t k, float *ov, 
 _FLAGS = ('-O3', '-march=native', '-shared', '-fPIC')
 _OPENMP = ('-fopenmp',)  # tried first; a compiler without OpenMP builds a one-thread kernel
 
-# %% ../nbs/05_native.ipynb #d694d8d8
+# %% ../nbs/05_native.ipynb #97a5faea
 def _cpu_id():
     "What `-march=native` compiles for: the machine and, on Linux, the CPU's model name and flags."
     text = platform.machine() + platform.processor()
@@ -91,15 +91,18 @@ def _cache_dirs():
     "Where the compiled library may live, best first."
     env = os.environ.get('PKM_MEMORY_CACHE')
     if env: yield Path(env)
-    yield Path(os.environ.get('XDG_CACHE_HOME') or Path.home() / '.cache') / 'pkm_memory'
+    try: yield Path(os.environ.get('XDG_CACHE_HOME') or Path.home() / '.cache') / 'pkm_memory'
+    except (RuntimeError, KeyError): pass  # no home directory
     tmp = _private_dir(Path(tempfile.gettempdir()) / f'pkm_memory-{os.getuid() if hasattr(os, "getuid") else "user"}')
     if tmp is not None: yield tmp
 
 def _compile(cc, path):
     "Compile `_SOURCE` with `cc` into `path`, atomically; None, or why it failed."
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(suffix='.so', dir=path.parent)
-    os.close(fd)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(suffix='.so', dir=path.parent)
+        os.close(fd)
+    except OSError as e: return f'cannot write to {path.parent}: {e}'  # the next cache directory may do
     try:
         for extra in (_OPENMP, ()):
             proc = subprocess.run([cc, *_FLAGS, *extra, '-x', 'c', '-', '-o', tmp], input=_SOURCE, capture_output=True,
