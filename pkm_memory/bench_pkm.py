@@ -4,7 +4,7 @@
 
 # %% ../nbs/92_bench_pkm.ipynb #3a59622c
 from __future__ import annotations
-from .bench import Workload, case, measure, measure_interleaved, TARGETS, _row, _verdict
+from .bench import Workload, case, measure_interleaved, TARGETS, _row, _verdict
 
 # %% auto #0
 __all__ = ['param_counts', 'pkm_torch', 'ffn_torch', 'pkm_tf', 'pkm_torch_dense', 'pkm_tf_eager', 'pkm_tf_function', 'case_pkm',

@@ -68,7 +68,7 @@ int pkm_row_topk(const float *x, int64_t rows, int64_t n, int64_t k, float *ov, 
 _FLAGS = ('-O3', '-march=native', '-shared', '-fPIC')
 _OPENMP = ('-fopenmp',)  # tried first; a compiler without OpenMP builds a one-thread kernel
 
-# %% ../nbs/05_native.ipynb #97a5faea
+# %% ../nbs/05_native.ipynb #dbab2104
 def _cpu_id():
     "What `-march=native` compiles for: the machine and, on Linux, the CPU's model name and flags."
     text = platform.machine() + platform.processor()
@@ -96,13 +96,15 @@ def _cache_dirs():
     tmp = _private_dir(Path(tempfile.gettempdir()) / f'pkm_memory-{os.getuid() if hasattr(os, "getuid") else "user"}')
     if tmp is not None: yield tmp
 
+_UNWRITABLE = 'cannot write to'  # how `_compile` says the directory, not the compiler, failed
+
 def _compile(cc, path):
     "Compile `_SOURCE` with `cc` into `path`, atomically; None, or why it failed."
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(suffix='.so', dir=path.parent)
         os.close(fd)
-    except OSError as e: return f'cannot write to {path.parent}: {e}'  # the next cache directory may do
+    except OSError as e: return f'{_UNWRITABLE} {path.parent}: {e}'  # the next cache directory may do
     try:
         for extra in (_OPENMP, ()):
             proc = subprocess.run([cc, *_FLAGS, *extra, '-x', 'c', '-', '-o', tmp], input=_SOURCE, capture_output=True,
@@ -124,6 +126,16 @@ def _self_check(lib):
     want = torch.sort(x, dim=1, descending=True, stable=True)
     return torch.equal(v, want.values[:, :5]) and torch.equal(i, want.indices[:, :5])
 
+def _open(path):
+    "(the library at `path`, None) if it loads and passes the self-check, else (None, why not)."
+    try:
+        lib = ctypes.CDLL(str(path))
+        lib.pkm_row_topk.restype = ctypes.c_int
+        lib.pkm_row_topk.argtypes = [ctypes.c_void_p, ctypes.c_int64, ctypes.c_int64, ctypes.c_int64,
+                                     ctypes.c_void_p, ctypes.c_void_p, ctypes.c_int]
+    except (OSError, AttributeError) as e: return None, f'cannot load {path}: {e}'
+    return (lib, None) if _self_check(lib) else (None, f'{path} failed its self-check against torch.sort')
+
 def _load(cc=None):
     "(the loaded library, where it came from) or (None, why not)."
     if os.environ.get('PKM_MEMORY_NATIVE', '1') == '0': return None, 'turned off by PKM_MEMORY_NATIVE=0'
@@ -138,17 +150,10 @@ def _load(cc=None):
         for attempt in range(2):  # a cached file that does not load or check out is rebuilt once
             if attempt or not path.exists():
                 why = _compile(cc, path)
-                if why: break
-            try:
-                lib = ctypes.CDLL(str(path))
-                lib.pkm_row_topk.restype = ctypes.c_int
-                lib.pkm_row_topk.argtypes = [ctypes.c_void_p, ctypes.c_int64, ctypes.c_int64, ctypes.c_int64,
-                                             ctypes.c_void_p, ctypes.c_void_p, ctypes.c_int]
-                if _self_check(lib): return lib, str(path)
-                why = f'{path} failed its self-check against torch.sort'
-            except (OSError, AttributeError) as e: why = f'cannot load {path}: {e}'
-        else: continue
-        if why and 'failed:' in why: return None, why  # the compiler itself failed: another directory will not help
+                if why is not None and why.startswith(_UNWRITABLE): break  # try the next directory
+                if why is not None: return None, why  # the compiler itself failed: another directory will not help
+            lib, why = _open(path)
+            if lib is not None: return lib, str(path)
     return None, why
 
 _lib, _origin, _lock = None, None, threading.Lock()
